@@ -1,0 +1,93 @@
+"""Where did the first nan or inf come from? The core's answer, for the CLI's warning.
+
+An operation is the origin of a non-finite value when its result is not finite
+while all of its inputs are: the scan below finds the first such operation of a
+forward pass, and `watch()` the first such rule of a backward pass.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from autodiff_cli.core.tensor import Node, Tensor
+
+
+@dataclass
+class Anomaly:
+    """The first operation that made a nan/inf from finite inputs."""
+
+    node: Node
+    phase: str  # "forward" or "backward"
+    inputs: list = field(default_factory=list)  # the finite inputs it got, as NumPy values
+    input_index: int | None = None  # backward: which argument's gradient went bad
+
+    @property
+    def op(self) -> str:
+        return self.node.op.name
+
+
+def finite(value) -> bool:
+    """True for finite numbers and arrays, and for parameters that are not numbers at all."""
+    if type(value) is Tensor:
+        value = value._data
+    try:
+        return bool(np.all(np.isfinite(value)))
+    except TypeError:
+        return True
+
+
+def made_nonfinite(result, inputs) -> bool:
+    """The test for an origin: a non-finite result from inputs that were all finite."""
+    return not finite(result) and all(finite(v) for v in inputs)
+
+
+def first_forward_anomaly(output: Tensor) -> Anomaly | None:
+    """The earliest recorded operation behind `output` that produced a nan or inf."""
+    from autodiff_cli.core.engine import _reachable
+
+    if output.grad_fn is None:
+        return None
+    for node in reversed(_reachable([output.grad_fn])):
+        if node.args is not None and made_nonfinite(node.out, node.args):
+            return Anomaly(node, "forward", [_raw(a) for a in node.args])
+    return None
+
+
+def _raw(value):
+    return value._data if type(value) is Tensor else value
+
+
+class watch:
+    """Within this block, backward records the first rule that turned finite into non-finite.
+
+    ::
+
+        with anomaly.watch() as seen:
+            y.backward()
+        seen.first   # an Anomaly, or None
+    """
+
+    def __init__(self) -> None:
+        self.first: Anomaly | None = None
+
+    def __enter__(self) -> watch:
+        self._previous = getattr(_active, "watch", None)
+        _active.watch = self
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _active.watch = self._previous
+
+    def check_backward(self, node: Node, index: int, g, inputs, result) -> None:
+        if self.first is None and made_nonfinite(result, [g, *inputs]):
+            self.first = Anomaly(node, "backward", [_raw(v) for v in inputs], index)
+
+
+_active = threading.local()
+
+
+def current_watch() -> watch | None:
+    return getattr(_active, "watch", None)
