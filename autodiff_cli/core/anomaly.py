@@ -12,21 +12,26 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from autodiff_cli.core.tensor import Node, Tensor
+from autodiff_cli.core.tensor import Tensor, arguments
 
 
 @dataclass
 class Anomaly:
     """The first operation that made a nan/inf from finite inputs."""
 
-    node: Node
+    tensor: Tensor  # the result of the operation
     phase: str  # "forward" or "backward"
     inputs: list = field(default_factory=list)  # the finite inputs it got, as NumPy values
     input_index: int | None = None  # backward: which argument's gradient went bad
 
     @property
     def op(self) -> str:
-        return self.node.op.name
+        """The operation's name in the language, e.g. "log"."""
+        return self.tensor._op.name
+
+    @property
+    def node_name(self) -> str:
+        return self.tensor._op.node_name
 
 
 def finite(value) -> bool:
@@ -46,13 +51,19 @@ def made_nonfinite(result, inputs) -> bool:
 
 def first_forward_anomaly(output: Tensor) -> Anomaly | None:
     """The earliest recorded operation behind `output` that produced a nan or inf."""
-    from autodiff_cli.core.engine import _reachable
-
-    if output.grad_fn is None:
+    if output._op is None:
         return None
-    for node in reversed(_reachable([output.grad_fn])):
-        if node.args is not None and made_nonfinite(node.out, node.args):
-            return Anomaly(node, "forward", [_raw(a) for a in node.args])
+    seen = {output}
+    stack = [output]
+    while stack:
+        for a in arguments(stack.pop()):
+            if type(a) is Tensor and a._op is not None and a not in seen:
+                seen.add(a)
+                stack.append(a)
+    for t in sorted(seen, key=lambda t: t._seq):
+        args = arguments(t)
+        if made_nonfinite(t._data, args):
+            return Anomaly(t, "forward", [_raw(a) for a in args])
     return None
 
 
@@ -81,9 +92,9 @@ class watch:
     def __exit__(self, *exc: object) -> None:
         _active.watch = self._previous
 
-    def check_backward(self, node: Node, index: int, g, inputs, result) -> None:
+    def check_backward(self, t: Tensor, index: int, g, inputs, result) -> None:
         if self.first is None and made_nonfinite(result, [g, *inputs]):
-            self.first = Anomaly(node, "backward", [_raw(v) for v in inputs], index)
+            self.first = Anomaly(t, "backward", [_raw(v) for v in inputs], index)
 
 
 _active = threading.local()

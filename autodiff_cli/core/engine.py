@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Sequence
-from operator import attrgetter
+from heapq import heappop, heappush
 
 import numpy as np
 
 from autodiff_cli.core import anomaly
+from autodiff_cli.core import tensor as _tensor_module
 from autodiff_cli.core.grad_mode import set_grad_enabled
 from autodiff_cli.core.primitives import ARRAY_MATH
-from autodiff_cli.core.tensor import Node, Tensor, _make, apply
+from autodiff_cli.core.tensor import Tensor, _leaf
 
+_FLOAT = np.float64
 FREED = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
     "after they have already been freed). Saved intermediate values of the graph are freed "
@@ -51,20 +53,19 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     for t in inputs:
         if not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
-    # A leaf is found by the tensor itself, a computed tensor by the node that made it.
-    wanted = {(t.grad_fn or t): None for t in inputs}
+    wanted = {t: None for t in inputs}
     seeds = _seeds(outputs, grad_outputs, create_graph)
     _run(outputs, seeds, retain_graph=create_graph if retain_graph is None else retain_graph,
          create_graph=create_graph, wanted=wanted)
     results = []
     for t in inputs:
-        g = wanted[t.grad_fn or t]
+        g = wanted[t]
         if g is None and not allow_unused:
             raise RuntimeError(
                 "One of the differentiated Tensors appears to not have been used in the graph. "
                 "Set allow_unused=True if this is the desired behavior."
             )
-        results.append(g if g is None or type(g) is Tensor else _make(g, None, False))
+        results.append(g if g is None or type(g) is Tensor else _leaf(g, False))
     return tuple(results)
 
 
@@ -93,71 +94,81 @@ def _seeds(outputs, gradients, create_graph) -> list:
                 )
             if not create_graph or type(g) is not Tensor:
                 g = data
-        seeds.append(_make(g, None, False) if create_graph and type(g) is not Tensor else g)
+        seeds.append(_leaf(g, False) if create_graph and type(g) is not Tensor else g)
     return seeds
 
 
-def _reachable(roots) -> list[Node]:
-    """Every node the roots depend on, latest first: an order in which consumers come first."""
-    seen = set(roots)
-    stack = list(roots)
-    while stack:
-        for edge in stack.pop().next:
-            if type(edge) is Node and edge not in seen:
-                seen.add(edge)
-                stack.append(edge)
-    return sorted(seen, key=attrgetter("seq"), reverse=True)
-
-
 def _run(outputs, seeds, *, retain_graph, create_graph, wanted) -> None:
-    """Send gradients from `outputs` to leaves (`wanted is None`) or into `wanted`."""
-    pending: dict[Node, object] = {}
+    """Send gradients from `outputs` to leaves (`wanted is None`) or into `wanted`.
+
+    Operations wait in a heap keyed by creation order, latest first (PyTorch's ready
+    queue): one is taken only after every operation that consumed its result, so each
+    runs once with its whole gradient, and no separate sort of the graph is needed.
+    """
+    pending: dict[Tensor, object] = {}
+    ready: list[tuple[int, Tensor]] = []
     leaves: list[tuple[Tensor, object]] = []
     for out, g in zip(outputs, seeds):
-        node = out.grad_fn
-        if node is None:
+        if out._op is None:
             leaves.append((out, g))
+        elif out in pending:
+            pending[out] = pending[out] + g
         else:
-            pending[node] = pending[node] + g if node in pending else g
+            pending[out] = g
+            heappush(ready, (-out._seq, out))
     if create_graph:
         from autodiff_cli.core.functions import TENSOR_MATH as ns
     else:
         ns = ARRAY_MATH
     watch = anomaly.current_watch()
+    check_stamps = _tensor_module.in_place_used
     gc_was_enabled = gc.isenabled()
     gc.disable()  # the loop makes many small objects and no cycles: collections are waste
     try:
         with set_grad_enabled(create_graph), np.errstate(all="ignore"):
-            for node in _reachable(list(pending)):
-                g = pending.pop(node, None)
-                if g is None:
-                    continue
-                if node.retained is not None:
-                    _retain(node, g, create_graph)
-                if wanted is not None and node in wanted:
-                    wanted[node] = g if wanted[node] is None else wanted[node] + g
-                args = node.args
-                if args is None:
+            while ready:
+                t = heappop(ready)[1]
+                g = pending.pop(t)
+                if t._retains_grad:
+                    _accumulate(t, g, create_graph)
+                if wanted is not None and t in wanted:
+                    wanted[t] = g if wanted[t] is None else wanted[t] + g
+                if t._freed:
                     raise RuntimeError(FREED)
-                values = _saved_values(node, args, create_graph)
-                op = node.op
+                op = t._op
+                arity = op.arity
+                args = (t._a,) if arity == 1 else (t._a, t._b) if arity == 2 else t._a
+                if check_stamps:
+                    _refuse_changed(t, args)
                 if create_graph:
-                    ans = apply(op, *args) if op.uses_output else None
+                    values, ans = args, t
                 else:
-                    ans = node.out
-                rules = op.rules_for(len(args))
-                for i, edge in enumerate(node.next):
-                    if edge is None:
+                    values = [a._data if type(a) is Tensor else a for a in args]
+                    ans = t._data
+                rules = op.rules
+                mask = t._mask
+                for i, a in enumerate(args):
+                    if not mask >> i & 1:
                         continue
-                    gi = _fit(ns, rules[i](ns, g, ans, *values), args[i], op, i)
+                    gi = rules[i](ns, g, ans, *values)
+                    # Two scalars always fit; anything else is compared by shape.
+                    if (type(gi) is not _FLOAT or type(a._data) is not _FLOAT) and (
+                        gi.shape != a._data.shape
+                    ):
+                        gi = _fit(ns, gi, a, op, i)
                     if watch is not None:
-                        watch.check_backward(node, i, g, values, gi)
-                    if type(edge) is Node:
-                        pending[edge] = pending[edge] + gi if edge in pending else gi
+                        watch.check_backward(t, i, g, values, gi)
+                    if a._op is None:
+                        leaves.append((a, gi))
                     else:
-                        leaves.append((edge, gi))
+                        previous = pending.get(a)
+                        if previous is None:
+                            pending[a] = gi
+                            heappush(ready, (-a._seq, a))
+                        else:
+                            pending[a] = previous + gi
                 if not retain_graph:
-                    node.args = node.out = None
+                    t._freed = True
             for leaf, g in leaves:
                 if wanted is None:
                     _accumulate(leaf, g, create_graph)
@@ -168,50 +179,37 @@ def _run(outputs, seeds, *, retain_graph, create_graph, wanted) -> None:
             gc.enable()
 
 
-def _saved_values(node: Node, args: tuple, create_graph: bool) -> tuple:
-    """The arguments as the rules need them, refusing ones changed in place since."""
-    values = []
+def _refuse_changed(t: Tensor, args: tuple) -> None:
+    """PyTorch's version check: saved tensors must not have changed in place since."""
     for a in args:
-        if type(a) is Tensor:
-            if a._stamp > node.seq:
-                raise RuntimeError(
-                    "one of the variables needed for gradient computation has been modified by "
-                    f"an inplace operation: a tensor of shape {list(a.shape)} saved by "
-                    f"{node.name()} was changed after it was saved."
-                )
-            values.append(a if create_graph else a._data)
-        else:
-            values.append(a)
-    return tuple(values)
+        if type(a) is Tensor and a._stamp > t._seq:
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: a tensor of shape {list(a.shape)} saved by "
+                f"{t._op.node_name} was changed after it was saved."
+            )
 
 
 def _fit(ns, gi, arg, op, index):
     """Reduce a broadcast gradient to its argument's shape, and insist that it fits."""
     shape = np.shape(arg._data)
+    gi = ns.sum_to(gi, shape)
     if gi.shape != shape:
-        gi = ns.sum_to(gi, shape)
-        if gi.shape != shape:
-            raise RuntimeError(
-                f"Function {op.node_name} returned an invalid gradient at index {index} - got "
-                f"{list(gi.shape)} but expected shape compatible with {list(shape)}"
-            )
+        raise RuntimeError(
+            f"Function {op.node_name} returned an invalid gradient at index {index} - got "
+            f"{list(gi.shape)} but expected shape compatible with {list(shape)}"
+        )
     return gi
-
-
-def _retain(node: Node, g, create_graph: bool) -> None:
-    t = node.retained()
-    if t is not None:
-        _accumulate(t, g, create_graph)
 
 
 def _accumulate(t: Tensor, g, create_graph: bool) -> None:
     """Add into `.grad`: a fresh copy the first time (so it can be changed in place later)."""
     if create_graph:
-        g = g if type(g) is Tensor else _make(g, None, False)
+        g = g if type(g) is Tensor else _leaf(g, False)
         t.grad = g if t.grad is None else t.grad + g
     elif t.grad is None:
-        t.grad = _make(np.array(g, dtype=np.float64)[()], None, False)
-    elif type(t.grad._data) is np.ndarray and t.grad.grad_fn is None:
+        t.grad = _leaf(np.array(g, dtype=np.float64)[()], False)
+    elif type(t.grad._data) is np.ndarray and t.grad._op is None:
         t.grad._data += g
     else:
-        t.grad = _make(t.grad._data + g, None, False)
+        t.grad = _leaf(t.grad._data + g, False)

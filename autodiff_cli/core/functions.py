@@ -145,7 +145,9 @@ def _raw(value):
 
 def _require_ndim(name: str, value, ndim: int) -> None:
     if np.ndim(_raw(value)) != ndim:
-        raise ValueError(f"{name} takes vectors, got a value with {np.ndim(_raw(value))} dimensions")
+        raise ValueError(
+            f"{name} takes vectors, got a value with {np.ndim(_raw(value))} dimensions"
+        )
 
 
 def _prod_others(x: Tensor) -> Tensor:

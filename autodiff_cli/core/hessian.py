@@ -17,7 +17,9 @@ def gradient_and_hessian(output: Tensor, inputs) -> tuple[list[np.ndarray], list
     """
     inputs = list(inputs)
     firsts = grad(output, inputs, create_graph=True, allow_unused=True)
-    gradients = [np.zeros(x.shape) if g is None else np.array(g.data) for x, g in zip(inputs, firsts)]
+    gradients = [
+        np.zeros(x.shape) if g is None else np.array(g.data) for x, g in zip(inputs, firsts)
+    ]
     rows = [[np.zeros(xi.shape + xj.shape) for xj in inputs] for xi in inputs]
     for row, first in zip(rows, firsts):
         if first is None or not first.requires_grad:

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import math
 import operator
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Callable
 
 import numpy as np
 
@@ -35,17 +35,19 @@ class Primitive:
     `rules[i] is None` marks an argument that is a parameter (a shape, an index, a
     mask) rather than something to differentiate. `uses_output` says a rule needs
     the output `ans`, which the engine then rebuilds as a tensor for higher orders.
-    A variadic primitive (stack) gives `rules` as a function of the argument count.
+    A variadic primitive (stack) has a sequence that makes the rule for each index.
     """
 
     name: str
     node_name: str
     forward: Callable[..., object]
-    rules: tuple[Rule | None, ...] | Callable[[int], tuple[Rule, ...]]
+    rules: tuple[Rule | None, ...] | _StackRules
     uses_output: bool = False
+    arity: int | None = field(init=False)  # None for a variadic primitive
 
-    def rules_for(self, count: int) -> tuple[Rule | None, ...]:
-        return self.rules if isinstance(self.rules, tuple) else self.rules(count)
+    def __post_init__(self) -> None:
+        arity = len(self.rules) if isinstance(self.rules, tuple) else None
+        object.__setattr__(self, "arity", arity)
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"
@@ -275,13 +277,14 @@ SELECT_BACKWARD = primitive("select_backward", "SelectBackwardBackward0", _selec
                             None, None)
 
 
-def _stack_rules(count: int) -> tuple[Rule, ...]:
-    return tuple(
-        (lambda ns, g, ans, *values, i=i: ns.select(g, (i,))) for i in range(count)
-    )
+class _StackRules:
+    """`rules[i]` of stack, for any i: the gradient of element i is row i of g."""
+
+    def __getitem__(self, i: int) -> Rule:
+        return lambda ns, g, ans, *values: ns.select(g, (i,))
 
 
-STACK = Primitive("stack", "StackBackward0", _stack, _stack_rules)
+STACK = Primitive("stack", "StackBackward0", _stack, _StackRules())
 REGISTRY["stack"] = STACK
 
 

@@ -1,102 +1,53 @@
-"""`Tensor`, the graph `Node`, and `apply`, the one place that records operations.
+"""`Tensor`, which is also its own graph node, and `apply`, which records operations.
 
-A Tensor wraps float64 NumPy data. An operation on tensors that require grad
-creates a `Node` (PyTorch's `grad_fn`) that keeps the primitive, its arguments
-and edges to the nodes (or leaf tensors) that produced them. Edges point only
-backwards, so a graph never contains a reference cycle and is freed by
-reference counting alone, without waiting for the garbage collector.
+A Tensor wraps float64 NumPy data. The result of an operation on tensors that
+require grad remembers the primitive (`_op`), its arguments and which of them
+get a gradient (`_mask`): it is the node of the graph, the way micrograd's
+`Value` is. PyTorch keeps a separate `grad_fn` object; `grad_fn` here is a view
+made on request. The reason is the garbage collector: every container object
+an operation creates costs about half a microsecond of collection time in a
+large graph, more than the operation itself, so an operation creates exactly
+one (the tensor). Edges point only backwards, so a graph holds no reference
+cycle and is freed by reference counting alone.
 """
 
 from __future__ import annotations
 
 import itertools
-import weakref
 
 import numpy as np
 
 from autodiff_cli.core import primitives as P
 from autodiff_cli.core.grad_mode import state as _grad_mode
 
-# One clock for node creation and in-place changes: an in-place operation stamps the
-# tensor it changes with the next tick, and a node whose saved tensor carries a stamp
-# newer than the node itself would compute its gradient from changed data (the job of
-# PyTorch's version counter).
+# One clock for operations and in-place changes: a node records its tick, and an
+# in-place change stamps the tensor with a newer one, so a node can tell that a
+# tensor it saved was changed after it (the job of PyTorch's version counter).
 _clock = itertools.count(1)
-
-
-class Node:
-    """One recorded operation: what backward needs to send gradients to its inputs.
-
-    `seq` orders nodes by creation; the engine runs them in decreasing order,
-    which puts every node after all of its consumers.
-    """
-
-    __slots__ = ("op", "args", "out", "next", "seq", "retained", "__weakref__")
-
-    def __init__(self, op, args, out, next_edges):
-        self.op = op
-        self.args = args
-        self.out = out
-        self.next = next_edges
-        self.seq = next(_clock)
-        self.retained = None
-
-    def name(self) -> str:
-        return self.op.node_name
-
-    @property
-    def next_functions(self) -> tuple:
-        """PyTorch's view of the edges: `(Node or AccumulateGrad or None, 0)` per argument."""
-        rules = self.op.rules_for(len(self.next))
-        return tuple(
-            (AccumulateGrad(edge) if isinstance(edge, Tensor) else edge, 0)
-            for edge, rule in zip(self.next, rules)
-            if rule is not None  # parameters (an exponent, a shape) are not inputs
-        )
-
-    def __repr__(self) -> str:
-        return f"<{self.op.node_name} object>"
-
-
-class AccumulateGrad:
-    """The node PyTorch shows for a leaf that requires grad: it adds into `.grad`."""
-
-    __slots__ = ("variable",)
-
-    def __init__(self, variable: Tensor) -> None:
-        self.variable = variable
-
-    def name(self) -> str:
-        return "AccumulateGrad"
-
-    next_functions = ()
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, AccumulateGrad) and other.variable is self.variable
-
-    def __hash__(self) -> int:
-        return id(self.variable)
-
-    def __repr__(self) -> str:
-        return "<AccumulateGrad object>"
+in_place_used = False  # until the first in-place change, the engine skips the stamp checks
 
 
 class Tensor:
     """A float64 array that can record the operations applied to it."""
 
-    __slots__ = ("_data", "grad", "grad_fn", "requires_grad", "_stamp", "__weakref__")
+    # Fields that most tensors never set are class defaults: building a tensor, the
+    # cost of every operation, stays a handful of stores.
+    __slots__ = ("_data", "requires_grad", "_op", "_a", "_b", "_mask", "_seq",
+                 "__dict__", "__weakref__")
+    grad = None
+    _stamp = 0  # clock tick of the last in-place change
+    _retains_grad = False
+    _freed = False  # backward ran without retain_graph: the saved values are spent
     # NumPy must hand `ndarray * Tensor` to Tensor.__rmul__ instead of looping over it.
     __array_ufunc__ = None
 
     def __init__(self, data, requires_grad: bool = False) -> None:
         array = np.asarray(data)
-        if requires_grad and array.dtype.kind not in "fc":
+        if requires_grad and array.dtype.kind != "f":
             raise RuntimeError("only floating point tensors can require gradients")
         self._data = _as_float(array)
-        self.grad = None
-        self.grad_fn = None
         self.requires_grad = bool(requires_grad)
-        self._stamp = 0
+        self._op = None
 
     # -- data -----------------------------------------------------------------
     @property
@@ -126,7 +77,12 @@ class Tensor:
 
     @property
     def is_leaf(self) -> bool:
-        return self.grad_fn is None
+        return self._op is None
+
+    @property
+    def grad_fn(self) -> Node | None:
+        """The operation that made this tensor, under PyTorch's name; None for a leaf."""
+        return None if self._op is None else Node(self)
 
     def item(self) -> float:
         if np.size(self._data) != 1:
@@ -138,7 +94,8 @@ class Tensor:
     def numpy(self) -> np.ndarray:
         if self.requires_grad:
             raise RuntimeError(
-                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+                "Can't call numpy() on Tensor that requires grad. "
+                "Use tensor.detach().numpy() instead."
             )
         return self.data
 
@@ -156,8 +113,8 @@ class Tensor:
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", precision=8, floatmode="maxprec")
-        if self.grad_fn is not None:
-            return f"tensor({body}, grad_fn=<{self.grad_fn.name()}>)"
+        if self._op is not None:
+            return f"tensor({body}, grad_fn=<{self._op.node_name}>)"
         if self.requires_grad:
             return f"tensor({body}, requires_grad=True)"
         return f"tensor({body})"
@@ -171,60 +128,66 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """The same data, cut from the graph."""
-        return _make(self._data, None, False)
+        return _leaf(self._data, False)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        if self.grad_fn is not None and not requires_grad:
-            raise RuntimeError(
-                "you can only change requires_grad flags of leaf variables. If you want to use "
-                "a computed variable in a subgraph that doesn't require differentiation use "
-                "var_no_grad = var.detach()."
-            )
-        if requires_grad and self.grad_fn is None and np.asarray(self._data).dtype.kind != "f":
-            raise RuntimeError("only floating point tensors can require gradients")
-        if self.grad_fn is None:
-            self.requires_grad = bool(requires_grad)
+        if self._op is not None:
+            if not requires_grad:
+                raise RuntimeError(
+                    "you can only change requires_grad flags of leaf variables. If you want to "
+                    "use a computed variable in a subgraph that doesn't require differentiation "
+                    "use var_no_grad = var.detach()."
+                )
+            return self
+        self.requires_grad = bool(requires_grad)
         return self
 
     def retain_grad(self) -> None:
         """Keep this non-leaf tensor's gradient in `.grad` after backward."""
         if not self.requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self.grad_fn is not None:
-            self.grad_fn.retained = weakref.ref(self)
+        if self._op is not None:
+            self._retains_grad = True
 
     @property
     def retains_grad(self) -> bool:
-        node = self.grad_fn
-        return node is not None and node.retained is not None and node.retained() is self
+        return self._retains_grad
 
     # -- in-place operations ------------------------------------------------------
     def _in_place(self, op, *others) -> Tensor:
-        """Replace this tensor's value by `op(self, other)`, keeping its identity.
+        """Replace this tensor's value by `op(self, *others)`, keeping its identity.
 
-        The graph gets a node for the operation whose input is a snapshot of the old
-        value; nodes that saved this tensor earlier will refuse to run backward.
+        The new operation's input is a snapshot of the old tensor, which takes over
+        its place in the graph; operations that saved this tensor earlier will refuse
+        to run backward.
         """
-        if _grad_mode.enabled and self.requires_grad and self.grad_fn is None:
+        global in_place_used
+        if _grad_mode.enabled and self.requires_grad and self._op is None:
             raise RuntimeError(
                 "a leaf Variable that requires grad is being used in an in-place operation."
             )
-        old = _make(self._data, self.grad_fn, self.requires_grad)
+        old = _leaf(self._data, self.requires_grad)
+        if self._op is not None:
+            old._op, old._a, old._b, old._mask, old._seq = (
+                self._op, self._a, self._b, self._mask, self._seq)
         result = apply(op, old, *others)
-        if result.grad_fn is not None and type(self._data) is np.ndarray:
-            old._data = self._data.copy()  # the node must keep the value from before
-        if type(self._data) is np.ndarray and np.shape(result._data) == self._data.shape:
+        if np.shape(result._data) != np.shape(self._data):
+            raise RuntimeError(
+                f"output with shape {list(np.shape(self._data))} doesn't match the "
+                f"broadcast shape {list(np.shape(result._data))}"
+            )
+        if type(self._data) is np.ndarray:
+            if result._op is not None:
+                old._data = self._data.copy()  # the new node needs the value from before
             self._data[...] = result._data
         else:
-            if np.shape(result._data) != np.shape(self._data):
-                raise RuntimeError(
-                    f"output with shape {list(np.shape(self._data))} doesn't match the "
-                    f"broadcast shape {list(np.shape(result._data))}"
-                )
             self._data = result._data
-        if result.grad_fn is not None:  # under no_grad the tensor keeps its place in the graph
-            self.grad_fn, self.requires_grad = result.grad_fn, True
+        if result._op is not None:  # under no_grad the tensor keeps its place in the graph
+            self._op, self._a, self._b, self._mask, self._seq = (
+                result._op, result._a, result._b, result._mask, result._seq)
+            self.requires_grad = True
         self._stamp = next(_clock)
+        in_place_used = True
         return self
 
     def add_(self, other) -> Tensor:
@@ -249,48 +212,42 @@ class Tensor:
 
     # -- operators ------------------------------------------------------------------
     def __add__(self, other):
-        return apply(P.ADD, self, other)
+        return apply2(P.ADD, self, other)
 
     def __radd__(self, other):
-        return apply(P.ADD, other, self)
+        return apply2(P.ADD, other, self)
 
     def __sub__(self, other):
-        return apply(P.SUB, self, other)
+        return apply2(P.SUB, self, other)
 
     def __rsub__(self, other):
-        return apply(P.SUB, other, self)
+        return apply2(P.SUB, other, self)
 
     def __mul__(self, other):
-        return apply(P.MUL, self, other)
+        return apply2(P.MUL, self, other)
 
     def __rmul__(self, other):
-        return apply(P.MUL, other, self)
+        return apply2(P.MUL, other, self)
 
     def __truediv__(self, other):
-        return apply(P.DIV, self, other)
+        return apply2(P.DIV, self, other)
 
     def __rtruediv__(self, other):
-        return apply(P.DIV, other, self)
+        return apply2(P.DIV, other, self)
 
     def __pow__(self, other):
-        from autodiff_cli.core.functions import pow
-
-        return pow(self, other)
+        if type(other) is float or type(other) is int:
+            return apply2(P.POW_CONSTANT, self, float(other))
+        return _functions.pow(self, other)
 
     def __rpow__(self, other):
-        from autodiff_cli.core.functions import pow
-
-        return pow(other, self)
+        return _functions.pow(other, self)
 
     def __matmul__(self, other):
-        from autodiff_cli.core.functions import matmul
-
-        return matmul(self, other)
+        return _functions.matmul(self, other)
 
     def __rmatmul__(self, other):
-        from autodiff_cli.core.functions import matmul
-
-        return matmul(other, self)
+        return _functions.matmul(other, self)
 
     def __neg__(self):
         return apply(P.NEG, self)
@@ -302,9 +259,7 @@ class Tensor:
         return apply(P.ABS, self)
 
     def __getitem__(self, index):
-        from autodiff_cli.core.functions import select
-
-        return select(self, index)
+        return _functions.select(self, index)
 
     @property
     def T(self) -> Tensor:
@@ -326,6 +281,70 @@ class Tensor:
     __hash__ = object.__hash__
 
 
+def arguments(t: Tensor) -> tuple:
+    """The arguments an operation was applied to (unary and binary ones live in slots)."""
+    arity = t._op.arity
+    return (t._a,) if arity == 1 else (t._a, t._b) if arity == 2 else t._a
+
+
+class Node:
+    """PyTorch's `grad_fn` for a computed tensor: its name and its edges."""
+
+    __slots__ = ("tensor",)
+
+    def __init__(self, tensor: Tensor) -> None:
+        self.tensor = tensor
+
+    def name(self) -> str:
+        return self.tensor._op.node_name
+
+    @property
+    def next_functions(self) -> tuple:
+        """`(Node or AccumulateGrad or None, 0)` per input; parameters are left out."""
+        t = self.tensor
+        rules = t._op.rules
+        edges = []
+        for i, a in enumerate(arguments(t)):
+            if rules[i] is None:
+                continue
+            if not t._mask >> i & 1:
+                edges.append((None, 0))
+            else:
+                edges.append((AccumulateGrad(a) if a._op is None else Node(a), 0))
+        return tuple(edges)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Node) and other.tensor is self.tensor
+
+    def __hash__(self) -> int:
+        return id(self.tensor)
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object>"
+
+
+class AccumulateGrad:
+    """The node PyTorch shows for a leaf that requires grad: it adds into `.grad`."""
+
+    __slots__ = ("variable",)
+    next_functions = ()
+
+    def __init__(self, variable: Tensor) -> None:
+        self.variable = variable
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AccumulateGrad) and other.variable is self.variable
+
+    def __hash__(self) -> int:
+        return id(self.variable)
+
+    def __repr__(self) -> str:
+        return "<AccumulateGrad object>"
+
+
 def _as_float(array: np.ndarray):
     """float64 data; 0-d values become np.float64 scalars, whose arithmetic is ~10x cheaper."""
     if array.dtype != np.float64:
@@ -337,15 +356,25 @@ def _raw(value):
     return value._data if type(value) is Tensor else value
 
 
-def _make(data, grad_fn, requires_grad) -> Tensor:
-    """Build a Tensor around data that is already float64 (the hot path of every operation)."""
-    t = Tensor.__new__(Tensor)
+_new = object.__new__
+_F64 = np.dtype(np.float64)
+
+
+def _leaf(data, requires_grad: bool) -> Tensor:
+    """A tensor around data that is already float64, with no history."""
+    t = _new(Tensor)
     t._data = data
-    t.grad = None
-    t.grad_fn = grad_fn
     t.requires_grad = requires_grad
-    t._stamp = 0
+    t._op = None
     return t
+
+
+def _fix(out):
+    """Operation results as stored: float64 arrays, or np.float64 for a single number."""
+    kind = type(out)
+    if kind is np.float64 or (kind is np.ndarray and out.dtype is _F64 and out.ndim):
+        return out
+    return _as_float(np.asarray(out))
 
 
 def apply(op, *args) -> Tensor:
@@ -354,20 +383,47 @@ def apply(op, *args) -> Tensor:
     Arguments may be Tensors or constants (numbers, arrays, and parameters such as
     shapes or indices); only Tensors that require grad get an edge.
     """
-    raw = [a._data if type(a) is Tensor else a for a in args]
-    out = op.forward(*raw)
-    if type(out) is not np.float64:
-        out = _as_float(np.asarray(out))
+    out = _fix(op.forward(*[a._data if type(a) is Tensor else a for a in args]))
     if _grad_mode.enabled:
-        edges = None
+        mask = 0
         for i, a in enumerate(args):
             if type(a) is Tensor and a.requires_grad:
-                if edges is None:
-                    edges = [None] * len(args)
-                edges[i] = a.grad_fn or a
-        if edges is not None:
-            return _make(out, Node(op, args, out, tuple(edges)), True)
-    return _make(out, None, False)
+                mask |= 1 << i
+        if mask:
+            t = _new(Tensor)
+            t._data = out
+            t.requires_grad = True
+            t._op = op
+            if op.arity == 1:
+                t._a = args[0]
+            elif op.arity == 2:
+                t._a, t._b = args
+            else:
+                t._a = args
+            t._mask = mask
+            t._seq = next(_clock)
+            return t
+    return _leaf(out, False)
+
+
+def apply2(op, a, b) -> Tensor:
+    """`apply` unrolled for two arguments: the path of every arithmetic operator."""
+    a_is_tensor = type(a) is Tensor
+    b_is_tensor = type(b) is Tensor
+    out = _fix(op.forward(a._data if a_is_tensor else a, b._data if b_is_tensor else b))
+    if _grad_mode.enabled:
+        mask = (a_is_tensor and a.requires_grad) | (b_is_tensor and b.requires_grad) << 1
+        if mask:
+            t = _new(Tensor)
+            t._data = out
+            t.requires_grad = True
+            t._op = op
+            t._a = a
+            t._b = b
+            t._mask = mask
+            t._seq = next(_clock)
+            return t
+    return _leaf(out, False)
 
 
 def tensor(data, requires_grad: bool = False) -> Tensor:
@@ -375,3 +431,7 @@ def tensor(data, requires_grad: bool = False) -> Tensor:
     if type(data) is Tensor:
         data = data._data
     return Tensor(np.array(data), requires_grad=requires_grad)
+
+
+# functions.py builds on this module; operators reach it through this late import.
+from autodiff_cli.core import functions as _functions  # noqa: E402
