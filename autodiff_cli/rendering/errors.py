@@ -1,0 +1,78 @@
+"""Bad input as text for stderr and as the `{"error": ...}` document.
+
+The stderr form follows rustc and ruff, kept short:
+
+    error: expected a number, a name or '('
+     --> line 1, column 4
+      |
+    1 | (x+)
+      |    ^
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from autodiff_cli.errors import AdiffError
+
+_TAB = "    "
+# A 100,000-character program on one line must not flood the terminal: show a
+# window around the column, marked with ellipses where the line was cut.
+_BEFORE = 60
+_AFTER = 20
+
+
+def format_error(err: AdiffError) -> str:
+    """`error: <message>`, then the place and the source line with a caret, when known."""
+    lines = [f"error: {err.message}"]
+    if err.line is None:
+        return "\n".join(lines)
+    place = f"line {err.line}" if err.column is None else f"line {err.line}, column {err.column}"
+    gutter = " " * len(str(err.line))
+    lines.append(f"{gutter}--> {place}")
+    if err.source_line is not None and err.column is not None:
+        shown, caret_at = _window(err.source_line.rstrip("\r\n"), err.column)
+        lines += [
+            f"{gutter} |",
+            f"{err.line} | {shown}",
+            f"{gutter} | {' ' * caret_at}^",
+        ]
+    return "\n".join(lines)
+
+
+def _window(source: str, column: int) -> tuple[str, int]:
+    """The part of `source` to show and the caret's cell offset in it.
+
+    `column` is 1-based and may be one past the end (an error at end of input).
+    Tabs and wide characters are counted in terminal cells, so the caret stays
+    under its character.
+    """
+    index = min(max(column, 1), len(source) + 1) - 1
+    start = max(0, index - _BEFORE)
+    end = min(len(source), index + _AFTER)
+    head = "…" if start > 0 else ""
+    tail = "…" if end < len(source) else ""
+    prefix = head + source[start:index]
+    return _cells_text(prefix + source[index:end] + tail), _cell_width(prefix)
+
+
+def _cells_text(text: str) -> str:
+    return text.replace("\t", _TAB)
+
+
+def _cell_width(text: str) -> int:
+    width = 0
+    for ch in _cells_text(text):
+        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return width
+
+
+def error_document(err: AdiffError) -> dict[str, Any]:
+    """SPEC §4: `{"error": {"kind", "message"}}`, plus "line" and "column" when known."""
+    body: dict[str, Any] = {"kind": err.kind, "message": err.message}
+    if err.line is not None:
+        body["line"] = err.line
+    if err.column is not None:
+        body["column"] = err.column
+    return {"error": body}

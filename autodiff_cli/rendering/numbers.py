@@ -1,0 +1,123 @@
+"""Numbers as text, for people and for scripts.
+
+This module must not import Rich: `--json` goes through here alone, and a
+script that asks for JSON should not pay for loading a terminal library.
+
+Choices, the same in human and JSON output:
+- the shortest text that reads back as the same float (`repr`), so nothing is
+  rounded away;
+- integral values below 2**53 without `.0` (`125`), because every such value
+  is an exact integer; from 2**53 on, exponent form (`1e+16`), because there
+  the float no longer stands for one integer;
+- negative zero keeps its sign (`-0`, JSON `-0.0`): it is a real IEEE value
+  (atan2 and 1/x tell it apart) and `-0` reads back as itself;
+- JSON has no nan or infinity, so those are the strings "nan", "inf", "-inf".
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import numpy as np
+
+_EXACT_INT_LIMIT = 2.0**53
+
+
+def format_number(v: float) -> str:
+    """Shortest round-tripping text for one float, e.g. `125`, `0.1`, `1e+16`, `-inf`."""
+    v = float(v)
+    if math.isnan(v):
+        return "nan"
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    if v.is_integer():
+        if abs(v) < _EXACT_INT_LIMIT:
+            return "-0" if v == 0 and math.copysign(1.0, v) < 0 else str(int(v))
+        return np.format_float_scientific(v, unique=True, trim="-")
+    return repr(v)
+
+
+def _as_floats(value: Any) -> np.ndarray:
+    """Any scalar, nested list (also JSON-form with "nan" strings) or array, as float64."""
+    return np.asarray(value, dtype=np.float64)
+
+
+def format_value(value: Any) -> str:
+    """A scalar as a number, an array as nested `[1, 2.5, 3]` lists at full precision.
+
+    From two dimensions on, each innermost row gets its own line and the
+    numbers are right-aligned to one width, as NumPy prints a matrix.
+    """
+    if isinstance(value, float | int):
+        return format_number(value)
+    arr = _as_floats(value)
+    if arr.ndim == 0:
+        return format_number(arr)
+    texts = [format_number(v) for v in arr.ravel().tolist()]
+    if arr.ndim > 1 and texts:
+        width = max(map(len, texts))
+        texts = [t.rjust(width) for t in texts]
+    return _nest(texts, arr.shape)
+
+
+def _nest(texts: list[str], shape: tuple[int, ...]) -> str:
+    """Join flat element texts into bracketed rows, innermost axis first."""
+    if 0 in shape:
+        return "[]"
+    parts = texts
+    for depth in range(len(shape) - 1, -1, -1):
+        n = shape[depth]
+        if depth == len(shape) - 1:
+            sep = ", "
+        else:
+            # Rows of a matrix on their own lines, aligned under the first
+            # bracket; a blank line between blocks of higher dimensions.
+            sep = ",\n" + "\n" * (len(shape) - 2 - depth) + " " * (depth + 1)
+        parts = ["[" + sep.join(parts[i : i + n]) + "]" for i in range(0, len(parts), n)]
+    return parts[0]
+
+
+def json_value(value: Any) -> Any:
+    """A float or array as JSON-ready Python: nested lists, ints where exact, "nan"/"inf" strings.
+
+    Vectorised so that a 10**6-element array costs one `tolist()` and a few
+    NumPy passes, not a Python loop over the elements.
+    """
+    arr = _as_floats(value)
+    finite = np.isfinite(arr)
+    as_int = (
+        finite
+        & (arr == np.trunc(arr))
+        & (np.abs(arr) < _EXACT_INT_LIMIT)
+        & ~((arr == 0) & np.signbit(arr))
+    )
+    if as_int.all():
+        return arr.astype(np.int64).tolist()
+    if not as_int.any() and finite.all():
+        return arr.tolist()
+    out = arr.astype(object)
+    out[as_int] = arr[as_int].astype(np.int64)
+    out[np.isnan(arr)] = "nan"
+    out[arr == np.inf] = "inf"
+    out[arr == -np.inf] = "-inf"
+    return out.tolist()
+
+
+def _json_default(obj: Any) -> Any:
+    """Let NumPy arrays and scalars (other than float64, a float subclass) into `dumps`."""
+    if isinstance(obj, np.ndarray | np.floating | np.integer):
+        return json_value(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
+
+
+def dumps(doc: Any) -> str:
+    """One strict JSON document on one line, without a trailing newline.
+
+    Floats in `doc` must already have passed through `json_value` (a stray nan
+    raises instead of printing `NaN`); NumPy arrays are converted on the way.
+    """
+    return json.dumps(doc, allow_nan=False, default=_json_default)
