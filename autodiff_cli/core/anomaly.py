@@ -21,6 +21,7 @@ class Anomaly:
 
     tensor: Tensor  # the result of the operation
     phase: str  # "forward" or "backward"
+    result: object  # the non-finite value it made (forward: the result; backward: a gradient)
     inputs: list = field(default_factory=list)  # the finite inputs it got, as NumPy values
     input_index: int | None = None  # backward: which argument's gradient went bad
 
@@ -63,7 +64,7 @@ def first_forward_anomaly(output: Tensor) -> Anomaly | None:
     for t in sorted(seen, key=lambda t: t._seq):
         args = arguments(t)
         if made_nonfinite(t._data, args):
-            return Anomaly(t, "forward", [_raw(a) for a in args])
+            return Anomaly(t, "forward", t._data, [_raw(a) for a in args])
     return None
 
 
@@ -94,7 +95,7 @@ class watch:
 
     def check_backward(self, t: Tensor, index: int, g, inputs, result) -> None:
         if self.first is None and made_nonfinite(result, [g, *inputs]):
-            self.first = Anomaly(t, "backward", [_raw(v) for v in inputs], index)
+            self.first = Anomaly(t, "backward", _raw(result), [_raw(v) for v in inputs], index)
 
 
 _active = threading.local()

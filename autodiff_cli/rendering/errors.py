@@ -17,10 +17,11 @@ from typing import Any
 from autodiff_cli.errors import AdiffError
 
 _TAB = "    "
-# A 100,000-character program on one line must not flood the terminal: show a
-# window around the column, marked with ellipses where the line was cut.
+# A 100,000-character program on one line must not flood the terminal: a line
+# longer than _WIDTH shows a window of that size around the column, with up to
+# _BEFORE characters before it, marked with ellipses where the line was cut.
+_WIDTH = 80
 _BEFORE = 60
-_AFTER = 20
 
 
 def format_error(err: AdiffError) -> str:
@@ -49,8 +50,8 @@ def _window(source: str, column: int) -> tuple[str, int]:
     under its character.
     """
     index = min(max(column, 1), len(source) + 1) - 1
-    start = max(0, index - _BEFORE)
-    end = min(len(source), index + _AFTER)
+    start = max(0, min(index - _BEFORE, len(source) - _WIDTH))
+    end = min(len(source), start + _WIDTH)
     head = "…" if start > 0 else ""
     tail = "…" if end < len(source) else ""
     prefix = head + source[start:index]

@@ -121,3 +121,20 @@ def dumps(doc: Any) -> str:
     raises instead of printing `NaN`); NumPy arrays are converted on the way.
     """
     return json.dumps(doc, allow_nan=False, default=_json_default)
+
+
+def json_document(doc: Any) -> Any:
+    """A command's document made JSON-ready: every number or array through `json_value`.
+
+    Strings, booleans, None and ints (ids) pass as they are; dicts and lists of
+    documents (graph nodes) are walked.
+    """
+    if isinstance(doc, dict):
+        return {key: json_document(value) for key, value in doc.items()}
+    if isinstance(doc, list) and (not doc or isinstance(doc[0], dict | str)):
+        return [json_document(item) for item in doc]
+    if doc is None or isinstance(doc, str | bool | int) and not isinstance(doc, np.integer):
+        return doc
+    if isinstance(doc, np.bool_):
+        return bool(doc)
+    return json_value(doc)

@@ -1,0 +1,77 @@
+"""Reading `--x 2`-style inputs out of the command line before the option parser sees them.
+
+Click, under Typer, reads `--x -inf` as two options, splits `--x -softplus(1)`,
+and takes `--x 2 "x**2"` for a formula `--x`. So each command first splits
+its arguments itself: its own options go on to the parser, a formula (even one
+that starts with `-`) goes on as the positional argument, and every other
+`--name VALUE` or `--name=VALUE` becomes an input, its value taken verbatim.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from autodiff_cli.errors import AdiffError
+
+NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\Z")
+
+
+@dataclass
+class SplitArguments:
+    options: list[str] = field(default_factory=list)  # for the option parser, in order
+    positional: list[str] = field(default_factory=list)  # the formula (or '-')
+    inputs: list[tuple[str, str | None]] = field(default_factory=list)  # (name, value text)
+
+
+def split_arguments(
+    args: list[str], takes_value: dict[str, bool]
+) -> SplitArguments:
+    """Sort `args` into the command's own options, the formula, and the inputs.
+
+    `takes_value` maps each option string of the command (`--seed`, `-f`, `--json`)
+    to whether it is followed by a value.
+    """
+    split = SplitArguments()
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        i += 1
+        if arg == "--":
+            split.positional.extend(args[i:])
+            break
+        head, eq, attached = arg.partition("=")
+        if head in takes_value:
+            split.options.append(arg)
+            if takes_value[head] and not eq and i < len(args):
+                split.options.append(args[i])
+                i += 1
+        elif arg[:2] in takes_value and not arg.startswith("--") and takes_value[arg[:2]]:
+            split.options.append(arg)  # a short option with its value attached: -fFILE
+        elif arg.startswith("--") and len(arg) > 2:
+            name = head[2:]
+            if not NAME.match(name):
+                raise AdiffError(
+                    "usage",
+                    f"{head} is neither an option nor an input: an input name is a letter or _ "
+                    "followed by letters, digits or _",
+                )
+            if eq:
+                split.inputs.append((name, attached))
+            elif i < len(args):
+                split.inputs.append((name, args[i]))
+                i += 1
+            else:
+                split.inputs.append((name, None))
+        else:
+            split.positional.append(arg)
+    return split
+
+
+def parse_assignment(text: str) -> tuple[str, str]:
+    """`x=2` from `-v x=2` / `--var x=2` as (name, value text)."""
+    name, eq, value = text.partition("=")
+    name = name.strip()
+    if not eq or not NAME.match(name):
+        raise AdiffError("usage", f"--var takes NAME=VALUE, got {text!r}")
+    return name, value

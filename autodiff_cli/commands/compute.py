@@ -1,0 +1,176 @@
+"""The five commands as computations: each returns the SPEC §4 document it prints.
+
+Values in the documents are NumPy arrays or floats; rendering turns them into
+strict JSON or into tables. Warnings (where a nan or inf came from) are
+returned beside the document, for stderr.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+import autodiff_cli.core as ad
+from autodiff_cli.commands.job import Job
+from autodiff_cli.core import anomaly
+from autodiff_cli.core.gradcheck import compare, numeric_gradient
+from autodiff_cli.errors import AdiffError
+from autodiff_cli.language import evaluate_constant
+
+
+@dataclass
+class Result:
+    document: dict
+    warnings: list[str] = field(default_factory=list)
+    exit_code: int = 0
+    details: dict | None = None  # what people see beyond the document (check's table)
+
+
+def evaluate(job: Job) -> Result:
+    values, _ = job.run(requires_grad=False)
+    return Result({"value": values[job.program.output].data},
+                  [w for w in [job.forward_warning(values)] if w])
+
+
+def gradient(job: Job, wrt: str | None, seed: str | None) -> Result:
+    names = _wrt(job, wrt)
+    values, leaves = job.run(requires_grad=True)
+    output = values[job.program.output]
+    grads, seen = _backward(job, output, [leaves[n] for n in names], seed)
+    warnings = [w for w in (job.forward_warning(values), job.backward_warning(seen, values)) if w]
+    return Result({"value": output.data, "grad": dict(zip(names, grads))}, warnings)
+
+
+def hessian(job: Job, wrt: str | None) -> Result:
+    names = _wrt(job, wrt)
+    values, leaves = job.run(requires_grad=True)
+    output = values[job.program.output]
+    _require_scalar(output, "hessian", seed_hint=False)
+    inputs = [leaves[n] for n in names]
+    with np.errstate(all="ignore"):
+        if output.requires_grad:
+            grads, blocks = ad.gradient_and_hessian(output, inputs)
+        else:
+            grads = [np.zeros(x.shape) for x in inputs]
+            blocks = [[np.zeros(xi.shape + xj.shape) for xj in inputs] for xi in inputs]
+    document = {
+        "value": output.data,
+        "grad": dict(zip(names, grads)),
+        "hessian": {a: dict(zip(names, row)) for a, row in zip(names, blocks)},
+    }
+    return Result(document, [w for w in [job.forward_warning(values)] if w])
+
+
+def check(job: Job, wrt: str | None, seed: str | None, eps: float | None, rtol: float,
+          atol: float) -> Result:
+    """Autograd against numdifftools-style central differences, element by element."""
+    if eps is not None and not (np.isfinite(eps) and eps > 0):
+        raise AdiffError("value", f"--eps must be a positive number, got {eps:g}")
+    names = _wrt(job, wrt)
+    values, leaves = job.run(requires_grad=True)
+    output = values[job.program.output]
+    auto, seen = _backward(job, output, [leaves[n] for n in names], seed)
+    weights = 1.0 if seed is None else _seed(seed, output, job.max_elements)
+    numeric = {}
+    for name in names:
+        def f(x, name=name):
+            return float(np.sum(weights * job.output_at({**job.values, name: x})))
+
+        numeric[name] = numeric_gradient(f, job.values[name], eps=eps)[0]
+    comparisons = [compare(a, numeric[n], rtol=rtol, atol=atol) for n, a in zip(names, auto)]
+    ok = all(c.ok for c in comparisons)
+    document = {
+        "ok": ok,
+        "grad": dict(zip(names, auto)),
+        "numeric": numeric,
+        "max_abs_err": max((c.max_abs_err for c in comparisons), default=0.0),
+        "max_rel_err": max((c.max_rel_err for c in comparisons), default=0.0),
+    }
+    details = {"comparisons": dict(zip(names, comparisons)), "rtol": rtol, "atol": atol}
+    warnings = [w for w in (job.forward_warning(values), job.backward_warning(seen, values)) if w]
+    return Result(document, warnings, exit_code=0 if ok else 1, details=details)
+
+
+def graph(job: Job, seed: str | None) -> Result:
+    """The program's graph after a backward pass: one node per instruction the output uses."""
+    values, leaves = job.run(requires_grad=True)
+    output = values[job.program.output]
+    for value in values:
+        if value.requires_grad and not value.is_leaf:
+            value.retain_grad()
+    _backward(job, output, list(leaves.values()), seed, accumulate=True)
+    instructions = job.program.instructions
+    used = {job.program.output}
+    for k in range(job.program.output, -1, -1):
+        if k in used and values[k].requires_grad:
+            used.update(instructions[k].args)
+    nodes = []
+    for k in sorted(used):
+        instruction, value = instructions[k], values[k]
+        if instruction.op == "input":
+            op, inputs = instruction.param, []
+        elif value.grad_fn is None:  # constant, or computed from constants only
+            op, inputs = _constant_label(value), []
+        else:
+            op, inputs = value.grad_fn.name(), list(instruction.args)
+        grad = value.grad.data if value.grad is not None else None
+        nodes.append({"id": k, "op": op, "value": value.data, "grad": grad, "inputs": inputs})
+    return Result({"output": job.program.output, "nodes": nodes},
+                  [w for w in [job.forward_warning(values)] if w])
+
+
+def _constant_label(value: ad.Tensor) -> str:
+    from autodiff_cli.rendering.numbers import format_value
+
+    return format_value(value.data)
+
+
+def _wrt(job: Job, wrt: str | None) -> list[str]:
+    """The inputs to differentiate by: `--wrt x,y` in that order, or all in order of appearance."""
+    if wrt is None:
+        return list(job.program.inputs)
+    names = list(dict.fromkeys(n.strip() for n in wrt.split(",") if n.strip()))
+    unknown = [n for n in names if n not in job.program.inputs]
+    if unknown or not names:
+        inputs = ", ".join(job.program.inputs) or "none"
+        raise AdiffError("name", f"--wrt names {', '.join(unknown) or 'nothing'}, which the "
+                                 f"program does not use; its inputs are {inputs}")
+    return names
+
+
+def _require_scalar(output: ad.Tensor, command: str, *, seed_hint: bool = True) -> None:
+    if output.size != 1:
+        hint = (": give --seed S, the vector of the vector-Jacobian product "
+                "(--seed 1 gives the elementwise derivative)") if seed_hint else ""
+        raise AdiffError("not_scalar",
+                         f"the output is not a scalar (its shape is {output.shape}), so {command} "
+                         f"needs a weighting of its elements{hint}")
+
+
+def _seed(text: str, output: ad.Tensor, max_elements: int) -> np.ndarray:
+    seed = evaluate_constant(text, max_elements=max_elements)
+    try:
+        return np.broadcast_to(seed, output.shape)
+    except ValueError:
+        raise AdiffError("shape", f"--seed of shape {np.shape(seed)} does not broadcast to the "
+                                  f"output's shape {output.shape}") from None
+
+
+def _backward(job: Job, output: ad.Tensor, inputs: list[ad.Tensor], seed: str | None,
+              *, accumulate: bool = False):
+    """d output / d inputs (zeros where the output does not depend on one), and any anomaly."""
+    if seed is None:
+        _require_scalar(output, "grad")
+        weights = None
+    else:
+        weights = _seed(seed, output, job.max_elements)
+    if not output.requires_grad or not inputs:
+        return [np.zeros(x.shape) for x in inputs], None
+    with anomaly.watch() as seen:
+        if accumulate:
+            output.backward(weights)
+            grads = [x.grad for x in inputs]
+        else:
+            grads = ad.grad(output, inputs, grad_outputs=weights, allow_unused=True)
+    return [np.zeros(x.shape) if g is None else g.data for x, g in zip(inputs, grads)], seen.first

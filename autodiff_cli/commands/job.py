@@ -1,0 +1,154 @@
+"""What every command does first: read the program and its inputs, and run it.
+
+A `Job` is a compiled program with a value for each of its inputs. Its
+methods run the program on the core, and report where the first nan or inf
+came from (a plain loop over the instructions, as the program is flat).
+"""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+import autodiff_cli.core as ad
+from autodiff_cli.core import anomaly
+from autodiff_cli.errors import AdiffError
+from autodiff_cli.language import Program, compile_program, evaluate_constant
+from autodiff_cli.rendering.numbers import format_value
+
+OPERATOR_WORDS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "matmul": "@", "pow": "**",
+                  "neg": "unary -", "index": "[]", "array": "[...]"}
+
+
+@dataclass
+class Job:
+    program: Program
+    values: dict[str, np.ndarray]  # one per program input, in the program's order
+    max_elements: int
+
+    def run(self, *, requires_grad: bool) -> tuple[list[ad.Tensor], dict[str, ad.Tensor]]:
+        """All instruction values, and the input leaves (requiring grad if asked)."""
+        leaves = {n: ad.tensor(v, requires_grad=requires_grad) for n, v in self.values.items()}
+        with np.errstate(all="ignore"), ad.set_grad_enabled(requires_grad):
+            values = self.program.evaluate(leaves, max_elements=self.max_elements)
+        return values, leaves
+
+    def output_at(self, values: dict[str, np.ndarray]) -> np.ndarray:
+        """The output for other input values, without a graph: the numeric side of check."""
+        with np.errstate(all="ignore"), ad.no_grad():
+            results = self.program.evaluate(values, max_elements=self.max_elements)
+        return results[self.program.output].data
+
+    def place(self, index: int) -> str:
+        instruction = self.program.instructions[index]
+        return f"{instruction.line}:{instruction.column}"
+
+    def describe(self, index: int) -> str:
+        """An instruction in the user's words: `log`, `'/'`."""
+        instruction = self.program.instructions[index]
+        if instruction.op == "call":
+            return instruction.param
+        return f"'{OPERATOR_WORDS.get(instruction.op, instruction.op)}'"
+
+    def forward_warning(self, values: list[ad.Tensor]) -> str | None:
+        """The first instruction that made a nan/inf out of finite inputs, as a warning."""
+        for k, instruction in enumerate(self.program.instructions):
+            if instruction.op in ("input", "constant"):
+                continue
+            inputs = [values[a] for a in instruction.args]
+            if anomaly.made_nonfinite(values[k], inputs):
+                return (f"warning: {self.describe(k)} at {self.place(k)} produced "
+                        f"{_bad_word(values[k].data)} from input{'s' if len(inputs) > 1 else ''} "
+                        f"{', '.join(_short(v.data) for v in inputs)}")
+        return None
+
+    def backward_warning(self, seen: anomaly.Anomaly | None,
+                         values: list[ad.Tensor]) -> str | None:
+        """The first derivative rule that made a nan/inf from finite values, as a warning."""
+        if seen is None:
+            return None
+        for k, value in enumerate(values):
+            if value is seen.tensor:
+                return (f"warning: the derivative of {self.describe(k)} at {self.place(k)} is "
+                        f"{_bad_word(seen.result)} at input{'s' if len(seen.inputs) > 1 else ''} "
+                        f"{', '.join(_short(np.asarray(v)) for v in seen.inputs)}")
+        return None
+
+
+def _bad_word(data) -> str:
+    bad = np.asarray(data)[~np.isfinite(data)]
+    if np.isnan(bad).any():
+        return "nan"
+    return "inf" if (bad > 0).all() else "-inf" if (bad < 0).all() else "inf and -inf"
+
+
+def _short(value) -> str:
+    return format_value(value) if np.size(value) <= 6 else f"(an array of shape {np.shape(value)})"
+
+
+def read_program(expr: str | None, file: Path | None) -> str:
+    """The program text: the EXPR argument, `-` for standard input, or `-f PATH`."""
+    if file is not None:
+        if expr is not None:
+            raise AdiffError("usage", "give the program either as EXPR or with -f/--file, not both")
+        try:
+            return file.read_text()
+        except OSError as err:
+            raise AdiffError("file", f"cannot read {file}: {err.strerror or err}") from None
+        except UnicodeDecodeError:
+            raise AdiffError("file", f"{file} is not a UTF-8 text file") from None
+    if expr is None:
+        raise AdiffError("usage",
+                         "missing EXPR: give a formula, '-' to read standard input, or -f FILE")
+    if expr == "-":
+        return sys.stdin.read()
+    return expr
+
+
+def load_job(program_text: str, given: list[tuple[str, str | None]], *, max_elements: int,
+             option_names: list[str]) -> Job:
+    """Compile the program and check the inputs against its free names."""
+    program = compile_program(program_text)
+    texts: dict[str, str | None] = {}
+    for name, text in given:
+        if name in texts:
+            raise AdiffError("name", f"{name} is given twice")
+        texts[name] = text
+    unused = [name for name in texts if name not in program.inputs]
+    if unused:
+        raise AdiffError("name", _unused_message(unused, program.inputs, option_names))
+    missing = [name for name in program.inputs if texts.get(name) is None]
+    if missing:
+        flags = " ".join(f"--{name} VALUE" for name in missing)
+        raise AdiffError(
+            "name",
+            f"no value for {_names(missing)}: give {'it' if len(missing) == 1 else 'them'} "
+            f"with {flags}",
+        )
+    values = {}
+    for name in program.inputs:
+        try:
+            values[name] = evaluate_constant(texts[name], max_elements=max_elements)
+        except AdiffError as err:
+            raise AdiffError(err.kind if err.kind != "syntax" else "value",
+                             f"the value of --{name} ({texts[name]!r}): {err.message}") from None
+    return Job(program, values, max_elements)
+
+
+def _unused_message(unused: list[str], inputs: list[str], option_names: list[str]) -> str:
+    uses = f"its inputs are {_names(inputs)}" if inputs else "it has no inputs"
+    hints = []
+    for name in unused:
+        close = difflib.get_close_matches(f"--{name}", option_names, n=1, cutoff=0.6)
+        if close:
+            hints.append(f"--{name} is not an option (did you mean {close[0]}?)")
+    hint = "; " + "; ".join(hints) if hints else ""
+    return f"the program does not use {_names(unused)}; {uses}{hint}"
+
+
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
