@@ -65,11 +65,11 @@ class Tensor:
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return np.shape(self._data)
+        return self._data.shape  # ndarray and np.float64 alike
 
     @property
     def ndim(self) -> int:
-        return len(np.shape(self._data))
+        return self._data.ndim
 
     @property
     def size(self) -> int:
