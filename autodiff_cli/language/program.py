@@ -1,0 +1,81 @@
+"""A compiled program: a flat, already ordered list of instructions (as in JAX's jaxprs).
+
+Evaluation, nan-origin reports and graph drawing are plain loops over it, so a
+program nested 100,000 levels deep costs no recursion anywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from autodiff_cli.core import Tensor
+
+DEFAULT_MAX_ELEMENTS = 10**8
+
+
+def line_of(source: str, line: int) -> str:
+    """The text of a 1-based line, counted as Lark counts them (only '\\n' ends one)."""
+    lines = source.split("\n")
+    return lines[line - 1].rstrip("\r") if 0 < line <= len(lines) else ""
+
+
+class Instruction(NamedTuple):
+    """One operation of a program.
+
+    `op` is one of: "input" (param: the name), "constant" (param: the float),
+    "add" "sub" "mul" "div" "matmul" "pow" (two args), "neg" (one arg),
+    "call" (param: the function's name, args: its arguments), "array" (args: the
+    elements, stacked along a new first axis) and "index" (param: the tuple of
+    integer indices, one arg). `args` are indices of earlier instructions.
+    `line`/`column` (1-based) are those of the operator, name or '[' that wrote it.
+    """
+
+    op: str
+    args: tuple[int, ...]
+    param: Any
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Program:
+    """What the compiler makes of the program text.
+
+    `inputs` are the free names in order of first appearance; each has exactly
+    one "input" instruction. A bound name used twice is the same instruction, so
+    the instructions form a DAG. `output` is the index of the last statement's
+    instruction.
+    """
+
+    source: str
+    instructions: list[Instruction]
+    output: int
+    inputs: list[str]
+
+    def source_line(self, line: int) -> str:
+        """The text of a line, to show under an error or warning placed there."""
+        return line_of(self.source, line)
+
+    def evaluate(
+        self,
+        values: Mapping[str, Tensor | np.ndarray | float],
+        *,
+        max_elements: int = DEFAULT_MAX_ELEMENTS,
+    ) -> list[Tensor]:
+        """Run every instruction on the core and return all their values, indexed like
+        `instructions` (the output is `result[program.output]`).
+
+        Input values are used as given when they are Tensors (so that the caller's
+        leaves receive the gradients), otherwise wrapped in a Tensor without grad.
+        Raises AdiffError, placed at the instruction, for a missing input, a shape
+        mismatch, a bad index, or a result larger than `max_elements` (checked
+        before it is allocated).
+        """
+        from autodiff_cli.language.evaluation import evaluate
+
+        return evaluate(self, values, max_elements)
