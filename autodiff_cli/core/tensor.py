@@ -369,6 +369,11 @@ def _leaf(data, requires_grad: bool) -> Tensor:
     return t
 
 
+def constant(value: float) -> Tensor:
+    """A number as a tensor that needs no gradient, without `tensor()`'s conversions."""
+    return _leaf(np.float64(value), False)
+
+
 def _fix(out):
     """Operation results as stored: float64 arrays, or np.float64 for a single number."""
     kind = type(out)

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from autodiff_cli.core import functions as core
-from autodiff_cli.core.tensor import Tensor, tensor
+from autodiff_cli.core.tensor import Tensor, constant, tensor
 from autodiff_cli.errors import AdiffError
 from autodiff_cli.language.program import Instruction, Program
 
@@ -43,20 +43,33 @@ def evaluate(program: Program, values: Mapping, max_elements: int) -> list[Tenso
     # exponent it is passed as a number, so that x**2 records PowBackward0 as in PyTorch.
     numbers: set[int] = set()
     for position, instruction in enumerate(program.instructions):
-        op, args, param = instruction.op, instruction.args, instruction.param
+        op, args = instruction.op, instruction.args
         try:
-            if op == "input":
-                value = values[param]
-                results.append(value if isinstance(value, Tensor) else tensor(value))
+            if op in _ARITHMETIC:  # the bulk of every program: kept short
+                symbol, function = _ARITHMETIC[op]
+                left, right = results[args[0]], results[args[1]]
+                left_shape, right_shape = left._data.shape, right._data.shape
+                if left_shape != right_shape and left_shape and right_shape:
+                    _check_size(symbol, _broadcast(symbol, (left, right)), max_elements)
+                if args[1] in numbers:
+                    if op == "pow":
+                        right = float(right._data)
+                    if args[0] in numbers:
+                        numbers.add(position)
+                results.append(function(left, right))
             elif op == "constant":
-                results.append(Tensor(param))
+                results.append(constant(instruction.param))
+                numbers.add(position)
+            elif op == "input":
+                value = values[instruction.param]
+                results.append(value if isinstance(value, Tensor) else tensor(value))
             else:
                 results.append(_run(instruction, [results[i] for i in args], numbers, max_elements))
+                if op == "neg" and args[0] in numbers:
+                    numbers.add(position)
         except AdiffError as error:
             line, column = instruction.line, instruction.column
             raise error.located(line, column, program.source_line(line)) from None
-        if op in _NUMBER_OPS and all(i in numbers for i in args):
-            numbers.add(position)
     return results
 
 
@@ -67,12 +80,6 @@ def _run(instruction: Instruction, args: list[Tensor], numbers: set[int], limit:
     if op == "matmul":
         _check_size("'@'", _matmul_shape(args[0].shape, args[1].shape), limit)
         return args[0] @ args[1]
-    if op in _ARITHMETIC:
-        symbol, function = _ARITHMETIC[op]
-        _check_size(symbol, _broadcast(symbol, args), limit)
-        if op == "pow":
-            args = [args[0], _exponent(instruction.args[1], args[1], numbers)]
-        return function(*args)
     if op == "call":
         return _call(instruction, args, numbers, limit)
     if op == "array":
@@ -101,7 +108,7 @@ def _call(instruction: Instruction, args: list[Tensor], numbers: set[int], limit
 
 
 def _exponent(index: int, value: Tensor, numbers: set[int]) -> Tensor | float:
-    return value.item() if index in numbers else value
+    return float(value._data) if index in numbers else value
 
 
 def _linspace(args: list[Tensor], limit: int) -> Tensor:
@@ -132,7 +139,10 @@ def _array(elements: list[Tensor], limit: int) -> Tensor:
 
 
 def _broadcast(name: str, args: list[Tensor]) -> tuple[int, ...]:
-    shapes = [a.shape for a in args]
+    shapes = [a._data.shape for a in args]
+    first = shapes[0]
+    if all(s == first or not s for s in shapes):  # the common cases, without NumPy's machinery
+        return first if first else max(shapes, key=len)
     try:
         return np.broadcast_shapes(*shapes)
     except ValueError:
