@@ -14,11 +14,16 @@ cycle and is freed by reference counting alone.
 from __future__ import annotations
 
 import itertools
+import warnings
 
 import numpy as np
 
 from autodiff_cli.core import primitives as P
 from autodiff_cli.core.grad_mode import state as _grad_mode
+
+# Like PyTorch, a nan or inf is a value, not a warning (anomaly.py tells where one came
+# from). The filter covers NumPy's warnings raised in the core's own modules only.
+warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"autodiff_cli\.core\.")
 
 # One clock for operations and in-place changes: a node records its tick, and an
 # in-place change stamps the tensor with a newer one, so a node can tell that a
