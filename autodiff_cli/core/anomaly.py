@@ -8,22 +8,27 @@ forward pass, and `watch()` the first such rule of a backward pass.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from autodiff_cli.core.tensor import Tensor, arguments
 
 
-@dataclass
 class Anomaly:
-    """The first operation that made a nan/inf from finite inputs."""
+    """The first operation that made a nan/inf from finite inputs.
 
-    tensor: Tensor  # the result of the operation
-    phase: str  # "forward" or "backward"
-    result: object  # the non-finite value it made (forward: the result; backward: a gradient)
-    inputs: list = field(default_factory=list)  # the finite inputs it got, as NumPy values
-    input_index: int | None = None  # backward: which argument's gradient went bad
+    `tensor` is the operation's result, `phase` "forward" or "backward", `result`
+    the non-finite value it made (the result, or a gradient), `inputs` the finite
+    values it got, and `input_index` which argument's gradient went bad (backward).
+    """
+
+    def __init__(self, tensor: Tensor, phase: str, result, inputs: list,
+                 input_index: int | None = None) -> None:
+        self.tensor = tensor
+        self.phase = phase
+        self.result = result
+        self.inputs = inputs
+        self.input_index = input_index
 
     @property
     def op(self) -> str:

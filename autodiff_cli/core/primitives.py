@@ -20,7 +20,6 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 import numpy as np
@@ -28,26 +27,26 @@ import numpy as np
 Rule = Callable[..., object]
 
 
-@dataclass(frozen=True, eq=False)
 class Primitive:
     """One operation: `forward` on NumPy data, and a VJP `rules` entry per argument.
 
     `rules[i] is None` marks an argument that is a parameter (a shape, an index, a
     mask) rather than something to differentiate. `uses_output` says a rule needs
-    the output `ans`, which the engine then rebuilds as a tensor for higher orders.
-    A variadic primitive (stack) has a sequence that makes the rule for each index.
+    the output `ans`. A variadic primitive (stack) has a sequence that makes the
+    rule for each index, and `arity` None. (A plain class, not a dataclass: this
+    module is on the path of every `adiff` start.)
     """
 
-    name: str
-    node_name: str
-    forward: Callable[..., object]
-    rules: tuple[Rule | None, ...] | _StackRules
-    uses_output: bool = False
-    arity: int | None = field(init=False)  # None for a variadic primitive
+    __slots__ = ("name", "node_name", "forward", "rules", "uses_output", "arity")
 
-    def __post_init__(self) -> None:
-        arity = len(self.rules) if isinstance(self.rules, tuple) else None
-        object.__setattr__(self, "arity", arity)
+    def __init__(self, name: str, node_name: str, forward: Callable[..., object],
+                 rules: tuple[Rule | None, ...] | _StackRules, uses_output: bool = False) -> None:
+        self.name = name
+        self.node_name = node_name
+        self.forward = forward
+        self.rules = rules
+        self.uses_output = uses_output
+        self.arity = len(rules) if isinstance(rules, tuple) else None
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"

@@ -7,7 +7,6 @@ program nested 100,000 levels deep costs no recursion anywhere.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
@@ -42,20 +41,31 @@ class Instruction(NamedTuple):
     column: int
 
 
-@dataclass(frozen=True)
 class Program:
     """What the compiler makes of the program text.
 
     `inputs` are the free names in order of first appearance; each has exactly
     one "input" instruction. A bound name used twice is the same instruction, so
     the instructions form a DAG. `output` is the index of the last statement's
-    instruction.
+    instruction. (A plain class, not a dataclass: this is on every start's path.)
     """
 
-    source: str
-    instructions: list[Instruction]
-    output: int
-    inputs: list[str]
+    __slots__ = ("source", "instructions", "output", "inputs")
+
+    def __init__(self, source: str, instructions: list[Instruction], output: int,
+                 inputs: list[str]) -> None:
+        self.source = source
+        self.instructions = instructions
+        self.output = output
+        self.inputs = inputs
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Program) and (
+            (self.source, self.instructions, self.output, self.inputs)
+            == (other.source, other.instructions, other.output, other.inputs)
+        )
+
+    __hash__ = None  # mutable lists inside: equal programs, but not dictionary keys
 
     def source_line(self, line: int) -> str:
         """The text of a line, to show under an error or warning placed there."""
