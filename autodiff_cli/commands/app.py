@@ -52,7 +52,9 @@ class AdiffGroup(TyperGroup):
         except AdiffError as err:
             code = report(err, as_json)
         except TyperException as err:
-            if isinstance(err, typer.Abort):
+            if type(err).__name__ == "NoArgsIsHelpError":  # `adiff` alone: the help was shown
+                code = EXIT_BAD_INPUT
+            elif isinstance(err, typer.Abort):
                 sys.stderr.write("Aborted!\n")
                 code = 1
             else:
@@ -100,10 +102,16 @@ def _show_version(value: bool) -> None:
 
 @app.callback()
 def _options(
+    ctx: typer.Context,
     version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True,
                                           help="Print the version and exit.")] = False,
+    max_elements: Annotated[int | None, typer.Option(
+        "--max-elements", metavar="N", min=1, show_default=False,
+        help="Refuse values with more than N elements (also an option of each command).")] = None,
 ) -> None:
     """Exact derivatives of formulas from the shell."""
+    if max_elements is not None:  # `adiff --max-elements N grad ...`
+        ctx.meta["adiff.max_elements"] = max_elements
 
 
 # Options shared by the commands.
@@ -143,6 +151,8 @@ def _run(ctx: typer.Context, expr, file, var, max_elements: int, as_json: bool,
     """Load the job, compute its document, and print it for a script or for a person."""
     from autodiff_cli.commands.job import load_job, read_program
 
+    if "adiff.max_elements" in ctx.meta and not _given(ctx, "max_elements"):
+        max_elements = ctx.meta["adiff.max_elements"]
     given = [*ctx.meta.get("adiff.inputs", []), *(parse_assignment(v) for v in var or [])]
     job = load_job(read_program(expr, file), given, max_elements=max_elements,
                    option_names=ctx.meta.get("adiff.options", []))
@@ -156,6 +166,12 @@ def _run(ctx: typer.Context, expr, file, var, max_elements: int, as_json: bool,
     else:
         show(result)
     return result.exit_code
+
+
+def _given(ctx: typer.Context, name: str) -> bool:
+    """Whether the command line set this parameter (rather than its default)."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name != "DEFAULT"
 
 
 def _show_rows(result) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from autodiff_cli.errors import AdiffError
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\Z")
+CONSTANTS = ("pi", "e", "tau", "inf")  # SPEC §1
 
 
 @dataclass
@@ -43,7 +44,9 @@ def split_arguments(
         head, eq, attached = arg.partition("=")
         if head in takes_value:
             split.options.append(arg)
-            if takes_value[head] and not eq and i < len(args):
+            if takes_value[head] and not eq:
+                if i == len(args):  # else the parser would take the '--' added after us
+                    raise AdiffError("usage", f"{head} needs a value")
                 split.options.append(args[i])
                 i += 1
         elif arg[:2] in takes_value and not arg.startswith("--") and takes_value[arg[:2]]:
@@ -58,14 +61,26 @@ def split_arguments(
                 )
             if eq:
                 split.inputs.append((name, attached))
-            elif i < len(args):
+            elif i < len(args) and not _is_option(args[i], takes_value):
                 split.inputs.append((name, args[i]))
                 i += 1
-            else:
+            else:  # `--jsn --x 2`: a misspelt option, reported as an input the program lacks
                 split.inputs.append((name, None))
         else:
             split.positional.append(arg)
     return split
+
+
+def _is_option(arg: str, takes_value: dict[str, bool]) -> bool:
+    """Whether `arg` is the next option rather than a value: `--json`, `--y`, `--y=2`.
+
+    A value may start with `-` (`-inf`, `--1`), and `--pi` is a constant, so only the
+    command's own options and `--NAME` for a name that is not a constant count.
+    """
+    head = arg.partition("=")[0]
+    if head in takes_value:
+        return True
+    return head.startswith("--") and bool(NAME.match(head[2:])) and head[2:] not in CONSTANTS
 
 
 def parse_assignment(text: str) -> tuple[str, str]:

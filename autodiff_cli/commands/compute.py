@@ -141,15 +141,20 @@ def _wrt(job: Job, wrt: str | None) -> list[str]:
 
 def _require_scalar(output: ad.Tensor, command: str, *, seed_hint: bool = True) -> None:
     if output.size != 1:
-        hint = (": give --seed S, the vector of the vector-Jacobian product "
-                "(--seed 1 gives the elementwise derivative)") if seed_hint else ""
+        need = ("needs a weighting of its elements: give --seed S, the vector of the "
+                "vector-Jacobian product (--seed 1 gives the elementwise derivative)"
+                ) if seed_hint else "needs one number: reduce the output, e.g. with sum(...)"
         raise AdiffError("not_scalar",
                          f"the output is not a scalar (its shape is {output.shape}), so {command} "
-                         f"needs a weighting of its elements{hint}")
+                         f"{need}")
 
 
 def _seed(text: str, output: ad.Tensor, max_elements: int) -> np.ndarray:
-    seed = evaluate_constant(text, max_elements=max_elements)
+    try:
+        seed = evaluate_constant(text, max_elements=max_elements)
+    except AdiffError as err:  # placed in the seed's text, not in the program: no caret
+        raise AdiffError(err.kind if err.kind != "syntax" else "value",
+                         f"the value of --seed ({text!r}): {err.message}") from None
     try:
         return np.broadcast_to(seed, output.shape)
     except ValueError:
