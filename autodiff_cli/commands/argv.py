@@ -10,7 +10,6 @@ that starts with `-`) goes on as the positional argument, and every other
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from autodiff_cli.errors import AdiffError
 
@@ -18,11 +17,13 @@ NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\Z")
 CONSTANTS = ("pi", "e", "tau", "inf")  # SPEC §1
 
 
-@dataclass
 class SplitArguments:
-    options: list[str] = field(default_factory=list)  # for the option parser, in order
-    positional: list[str] = field(default_factory=list)  # the formula (or '-')
-    inputs: list[tuple[str, str | None]] = field(default_factory=list)  # (name, value text)
+    """A command line sorted out: what goes on to the option parser, and the inputs."""
+
+    def __init__(self) -> None:
+        self.options: list[str] = []  # for the option parser, in order
+        self.positional: list[str] = []  # the formula (or '-')
+        self.inputs: list[tuple[str, str | None]] = []  # (name, value text or None)
 
 
 def split_arguments(

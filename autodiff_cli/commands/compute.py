@@ -7,24 +7,24 @@ returned beside the document, for stderr.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
 import autodiff_cli.core as ad
-from autodiff_cli.commands.job import Job
+from autodiff_cli.commands.job import Job, option_value
 from autodiff_cli.core import anomaly
-from autodiff_cli.core.gradcheck import compare, numeric_gradient
 from autodiff_cli.errors import AdiffError
-from autodiff_cli.language import evaluate_constant
 
 
-@dataclass
 class Result:
-    document: dict
-    warnings: list[str] = field(default_factory=list)
-    exit_code: int = 0
-    details: dict | None = None  # what people see beyond the document (check's table)
+    """A command's document, its warnings for stderr, its exit code, and for people
+    anything beyond the document (check's per-element table)."""
+
+    def __init__(self, document: dict, warnings: list[str], exit_code: int = 0,
+                 details: dict | None = None) -> None:
+        self.document = document
+        self.warnings = warnings
+        self.exit_code = exit_code
+        self.details = details
 
 
 def evaluate(job: Job) -> Result:
@@ -65,6 +65,8 @@ def hessian(job: Job, wrt: str | None) -> Result:
 def check(job: Job, wrt: str | None, seed: str | None, eps: float | None, rtol: float,
           atol: float) -> Result:
     """Autograd against numdifftools-style central differences, element by element."""
+    from autodiff_cli.core.gradcheck import compare, numeric_gradient
+
     if eps is not None and not (np.isfinite(eps) and eps > 0):
         raise AdiffError("value", f"--eps must be a positive number, got {eps:g}")
     names = _wrt(job, wrt)
@@ -150,11 +152,7 @@ def _require_scalar(output: ad.Tensor, command: str, *, seed_hint: bool = True) 
 
 
 def _seed(text: str, output: ad.Tensor, max_elements: int) -> np.ndarray:
-    try:
-        seed = evaluate_constant(text, max_elements=max_elements)
-    except AdiffError as err:  # placed in the seed's text, not in the program: no caret
-        raise AdiffError(err.kind if err.kind != "syntax" else "value",
-                         f"the value of --seed ({text!r}): {err.message}") from None
+    seed = option_value("--seed", text, max_elements)
     try:
         return np.broadcast_to(seed, output.shape)
     except ValueError:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -24,11 +23,14 @@ OPERATOR_WORDS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "matmul": "@",
                   "neg": "unary -", "index": "[]", "array": "[...]"}
 
 
-@dataclass
 class Job:
-    program: Program
-    values: dict[str, np.ndarray]  # one per program input, in the program's order
-    max_elements: int
+    """A program and a value for each of its inputs (in the program's order)."""
+
+    def __init__(self, program: Program, values: dict[str, np.ndarray],
+                 max_elements: int) -> None:
+        self.program = program
+        self.values = values
+        self.max_elements = max_elements
 
     def run(self, *, requires_grad: bool) -> tuple[list[ad.Tensor], dict[str, ad.Tensor]]:
         """All instruction values, and the input leaves (requiring grad if asked)."""
@@ -116,7 +118,7 @@ def load_job(program_text: str, given: list[tuple[str, str | None]], *, max_elem
     texts: dict[str, str | None] = {}
     for name, text in given:
         if name in texts:
-            raise AdiffError("name", f"{name} is given twice")
+            raise AdiffError("name", f"--{name} is given twice")
         texts[name] = text
     unused = [name for name in texts if name not in program.inputs]
     if unused:
@@ -131,12 +133,20 @@ def load_job(program_text: str, given: list[tuple[str, str | None]], *, max_elem
         )
     values = {}
     for name in program.inputs:
-        try:
-            values[name] = evaluate_constant(texts[name], max_elements=max_elements)
-        except AdiffError as err:
-            raise AdiffError(err.kind if err.kind != "syntax" else "value",
-                             f"the value of --{name} ({texts[name]!r}): {err.message}") from None
+        values[name] = option_value(f"--{name}", texts[name], max_elements)
     return Job(program, values, max_elements)
+
+
+def option_value(flag: str, text: str, max_elements: int) -> np.ndarray:
+    """The value of an option such as `--x` or `--seed`: a constant expression.
+
+    A mistake in it has no place in the program, so it is told without a caret.
+    """
+    try:
+        return evaluate_constant(text, max_elements=max_elements)
+    except AdiffError as err:
+        raise AdiffError(err.kind if err.kind != "syntax" else "value",
+                         f"the value of {flag} ({text!r}): {err.message}") from None
 
 
 def _unused_message(unused: list[str], inputs: list[str], option_names: list[str]) -> str:

@@ -163,7 +163,8 @@ def _matmul_shape(left: tuple[int, ...], right: tuple[int, ...]) -> tuple[int, .
         raise AdiffError(
             "shape",
             f"'@' cannot multiply shapes {_pair((left, right))}: "
-            f"{inner_left} columns against {inner_right} rows",
+            f"{inner_left} column{'s' * (inner_left != 1)} against "
+            f"{inner_right} row{'s' * (inner_right != 1)}",
         )
     return left[:-1] + right[1:]
 
