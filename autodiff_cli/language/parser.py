@@ -59,9 +59,11 @@ class Brackets:
 
     def __init__(self) -> None:
         self.open: list[Token] = []
+        self.matched: Token | None = None  # the last closer that matched its opener
 
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
         self.open = open_brackets = []
+        self.matched = None
         push, pop = open_brackets.append, open_brackets.pop
         for token in stream:
             kind = token.type
@@ -74,9 +76,11 @@ class Brackets:
             elif kind == "_RPAR":
                 if open_brackets and open_brackets[-1].type == "_LPAR":
                     pop()
+                    self.matched = token
             elif kind == "_RSQB":
                 if open_brackets and open_brackets[-1].type == "LSQB":
                     pop()
+                    self.matched = token
             yield token
 
 
@@ -87,6 +91,10 @@ def build_parser(transformer: Any, postlex: Brackets, *, cache: bool = True) -> 
     return Lark(
         grammar,
         parser="lalr",
+        # No terminal of the language is a prefix-ambiguous keyword, so one scanner for
+        # the whole grammar suffices; the contextual lexer compiles one per parser state,
+        # which made loading the cached parser cost more than the rest of a start.
+        lexer="basic",
         transformer=transformer,
         postlex=postlex,
         cache=cache_file or False,

@@ -102,6 +102,8 @@ def syntax_error(
 
 def _bracket_mismatch(closer: Token, brackets: Brackets) -> str | None:
     """What is wrong with a closing bracket, if it is the bracket that is wrong."""
+    if closer is brackets.matched:  # it closed its opener; what came before it is wrong
+        return None
     if not brackets.open:
         return f"unmatched '{closer}'"
     opener = brackets.open[-1]
