@@ -137,19 +137,26 @@ def _run(outputs, seeds, *, retain_graph, create_graph, wanted) -> None:
                     raise RuntimeError(FREED)
                 op = t._op
                 arity = op.arity
-                args = (t._a,) if arity == 1 else (t._a, t._b) if arity == 2 else t._a
+                if arity == 2:  # most operations: their arguments, without a loop
+                    a, b = t._a, t._b
+                    args = a, b
+                    if not create_graph:
+                        values = (a._data if type(a) is Tensor else a,
+                                  b._data if type(b) is Tensor else b)
+                else:
+                    args = (t._a,) if arity == 1 else t._a
+                    if not create_graph:
+                        values = [a._data if type(a) is Tensor else a for a in args]
                 if check_stamps:
                     _refuse_changed(t, args)
                 if create_graph:
                     values, ans = args, t
                 else:
-                    values = [a._data if type(a) is Tensor else a for a in args]
                     ans = t._data
                 rules = op.rules
                 mask = t._mask
-                for i, a in enumerate(args):
-                    if not mask >> i & 1:
-                        continue
+                for i in _EDGES[mask] if mask < len(_EDGES) else _edges(mask):
+                    a = args[i]
                     gi = rules[i](ns, g, ans, *values)
                     # Two scalars always fit; anything else is compared by shape.
                     if (type(gi) is not _FLOAT or type(a._data) is not _FLOAT) and (
@@ -177,6 +184,14 @@ def _run(outputs, seeds, *, retain_graph, create_graph, wanted) -> None:
     finally:
         if gc_was_enabled:
             gc.enable()
+
+
+def _edges(mask: int) -> tuple[int, ...]:
+    """The argument positions whose bit is set in a node's mask: those that get a gradient."""
+    return tuple(i for i in range(mask.bit_length()) if mask >> i & 1)
+
+
+_EDGES = [_edges(mask) for mask in range(256)]
 
 
 def _refuse_changed(t: Tensor, args: tuple) -> None:
