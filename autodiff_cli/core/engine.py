@@ -157,7 +157,8 @@ def _run(outputs, seeds, *, retain_graph, create_graph, wanted) -> None:
                 mask = t._mask
                 for i in _EDGES[mask] if mask < len(_EDGES) else _edges(mask):
                     a = args[i]
-                    gi = rules[i](ns, g, ans, *values)
+                    gi = (rules[i](ns, g, ans, values[0], values[1]) if arity == 2
+                          else rules[i](ns, g, ans, *values))
                     # Two scalars always fit; anything else is compared by shape.
                     if (type(gi) is not _FLOAT or type(a._data) is not _FLOAT) and (
                         gi.shape != a._data.shape
