@@ -1,10 +1,11 @@
 """The backward pass: `backward` and `grad`, both plain loops, never recursive.
 
-The engine gathers the nodes reachable from the outputs with an explicit stack,
-then runs them once each in decreasing creation order (PyTorch orders its ready
-queue by the same sequence numbers), which runs a node only after every node
-that consumed its output. Broadcasting is undone here, in one place, with
-`sum_to`, and every gradient's shape is checked against its input's.
+Operations wait in a heap keyed by their creation number and run latest first
+(PyTorch's ready queue is ordered the same way), so each runs once, after every
+operation that consumed its result, with its whole gradient. Broadcasting is
+undone here, in one place, with `sum_to`, and every gradient's shape is checked
+against its input's. A plain backward runs the rules on NumPy values; with
+`create_graph=True` it runs them on tensors, recording the graph of the gradient.
 """
 
 from __future__ import annotations
@@ -99,12 +100,8 @@ def _seeds(outputs, gradients, create_graph) -> list:
 
 
 def _run(outputs, seeds, *, retain_graph, create_graph, wanted) -> None:
-    """Send gradients from `outputs` to leaves (`wanted is None`) or into `wanted`.
-
-    Operations wait in a heap keyed by creation order, latest first (PyTorch's ready
-    queue): one is taken only after every operation that consumed its result, so each
-    runs once with its whole gradient, and no separate sort of the graph is needed.
-    """
+    """Send gradients from `outputs` into leaves' `.grad` (`wanted is None`), or into
+    `wanted`, a dict of the tensors whose gradients `grad()` returns."""
     pending: dict[Tensor, object] = {}
     ready: list[tuple[int, Tensor]] = []
     leaves: list[tuple[Tensor, object]] = []
