@@ -48,6 +48,10 @@ def hessian(job: Job, wrt: str | None) -> Result:
     output = values[job.program.output]
     _require_scalar(output, "hessian", seed_hint=False)
     inputs = [leaves[n] for n in names]
+    size = sum(x.size for x in inputs) ** 2
+    if size > job.max_elements:
+        raise AdiffError("size", f"the Hessian would have {size:,} elements, more than the "
+                                 f"limit of {job.max_elements:,} (--max-elements)")
     with np.errstate(all="ignore"):
         if output.requires_grad:
             grads, blocks = ad.gradient_and_hessian(output, inputs)
