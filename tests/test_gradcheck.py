@@ -133,7 +133,8 @@ def test_eps_is_less_accurate_than_the_default():
 def test_eps_must_be_a_positive_number(eps):
     with pytest.raises(AdiffError) as info:
         numeric_gradient(lambda a: float(a), np.array(1.0), eps=eps)
-    assert "--eps" in info.value.message
+    assert info.value.kind == "value"
+    assert info.value.message.startswith("eps, the step, must be a positive number")
 
 
 UNARY = {

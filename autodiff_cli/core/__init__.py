@@ -1,8 +1,9 @@
 """The autograd core: reverse-mode differentiation on NumPy with PyTorch's semantics.
 
-Layers, each importing only the ones above it: `grad_mode`, `primitives` (the
-registry), `tensor` (Tensor, Node, apply), `functions`, `engine` (backward,
-grad), `anomaly`, `hessian`, `optim`, `gradcheck`.
+Its modules: `grad_mode`; `primitives` (the registry of operations); `tensor`
+(Tensor, which is its own graph node, and `apply`); `functions` (the language's
+functions); `anomaly` (where a nan came from); `engine` (backward, grad);
+`hessian`; `optim` (SGD); `gradcheck` (numeric derivatives, for `adiff check`).
 """
 
 from autodiff_cli.core import anomaly

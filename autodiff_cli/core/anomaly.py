@@ -11,7 +11,7 @@ import threading
 
 import numpy as np
 
-from autodiff_cli.core.tensor import Tensor, arguments
+from autodiff_cli.core.tensor import Tensor, _raw, arguments
 
 
 class Anomaly:
@@ -71,10 +71,6 @@ def first_forward_anomaly(output: Tensor) -> Anomaly | None:
         if made_nonfinite(t._data, args):
             return Anomaly(t, "forward", t._data, [_raw(a) for a in args])
     return None
-
-
-def _raw(value):
-    return value._data if type(value) is Tensor else value
 
 
 class watch:

@@ -20,7 +20,7 @@ from autodiff_cli.core import anomaly
 from autodiff_cli.core import tensor as _tensor_module
 from autodiff_cli.core.grad_mode import set_grad_enabled
 from autodiff_cli.core.primitives import ARRAY_MATH
-from autodiff_cli.core.tensor import Tensor, _leaf
+from autodiff_cli.core.tensor import Tensor, _leaf, arguments
 
 _FLOAT = np.float64
 FREED = (
@@ -57,7 +57,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     wanted = {t: None for t in inputs}
     seeds = _seeds(outputs, grad_outputs, create_graph)
     _run(outputs, seeds, retain_graph=create_graph if retain_graph is None else retain_graph,
-         create_graph=create_graph, wanted=wanted)
+         create_graph=create_graph, wanted=wanted, pruned=_leading_to(outputs, wanted))
     results = []
     for t in inputs:
         g = wanted[t]
@@ -68,6 +68,29 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             )
         results.append(g if g is None or type(g) is Tensor else _leaf(g, False))
     return tuple(results)
+
+
+def _leading_to(outputs, wanted) -> tuple[set[Tensor], set[Tensor]]:
+    """The tensors on some path from the outputs down to a wanted tensor, and the
+    operations among them to run: those with such a tensor among their arguments.
+
+    `grad()` runs only those, as PyTorch does: nothing below a wanted intermediate
+    result is run, or freed.
+    """
+    below: dict[Tensor, tuple] = {}
+    stack = [t for t in outputs if t._op is not None]
+    while stack:
+        t = stack.pop()
+        if t in below:
+            continue
+        below[t] = args = tuple(a for a in arguments(t) if type(a) is Tensor and a.requires_grad)
+        stack.extend(a for a in args if a._op is not None and a not in below)
+    needed, run = set(wanted), set()
+    for t in sorted(below, key=lambda t: t._seq):  # arguments before the results they make
+        if any(a in needed for a in below[t]):
+            needed.add(t)
+            run.add(t)
+    return needed, run
 
 
 def _as_tuple(value) -> tuple:
@@ -99,9 +122,11 @@ def _seeds(outputs, gradients, create_graph) -> list:
     return seeds
 
 
-def _run(outputs, seeds, *, retain_graph, create_graph, wanted) -> None:
+def _run(outputs, seeds, *, retain_graph, create_graph, wanted, pruned=None) -> None:
     """Send gradients from `outputs` into leaves' `.grad` (`wanted is None`), or into
-    `wanted`, a dict of the tensors whose gradients `grad()` returns."""
+    `wanted`, a dict of the tensors whose gradients `grad()` returns, running only the
+    operations `pruned` names (see `_leading_to`)."""
+    needed, run = pruned if pruned is not None else (None, None)
     pending: dict[Tensor, object] = {}
     ready: list[tuple[int, Tensor]] = []
     leaves: list[tuple[Tensor, object]] = []
@@ -128,8 +153,11 @@ def _run(outputs, seeds, *, retain_graph, create_graph, wanted) -> None:
                 g = pending.pop(t)
                 if t._retains_grad:
                     _accumulate(t, g, create_graph)
-                if wanted is not None and t in wanted:
-                    wanted[t] = g if wanted[t] is None else wanted[t] + g
+                if wanted is not None:
+                    if t in wanted:
+                        _add_to(wanted, t, g)
+                    if t not in run:
+                        continue  # nothing wanted below it: not run, not freed
                 if t._freed:
                     raise RuntimeError(FREED)
                 op = t._op
@@ -154,6 +182,8 @@ def _run(outputs, seeds, *, retain_graph, create_graph, wanted) -> None:
                 mask = t._mask
                 for i in _EDGES[mask] if mask < len(_EDGES) else _edges(mask):
                     a = args[i]
+                    if needed is not None and a not in needed:
+                        continue
                     gi = (rules[i](ns, g, ans, values[0], values[1]) if arity == 2
                           else rules[i](ns, g, ans, *values))
                     # Two scalars always fit; anything else is compared by shape.
@@ -178,7 +208,7 @@ def _run(outputs, seeds, *, retain_graph, create_graph, wanted) -> None:
                 if wanted is None:
                     _accumulate(leaf, g, create_graph)
                 elif leaf in wanted:
-                    wanted[leaf] = g if wanted[leaf] is None else wanted[leaf] + g
+                    _add_to(wanted, leaf, g)
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -190,6 +220,10 @@ def _edges(mask: int) -> tuple[int, ...]:
 
 
 _EDGES = [_edges(mask) for mask in range(256)]
+
+
+def _add_to(wanted: dict, t: Tensor, g) -> None:
+    wanted[t] = g if wanted[t] is None else wanted[t] + g
 
 
 def _refuse_changed(t: Tensor, args: tuple) -> None:
@@ -222,7 +256,10 @@ def _accumulate(t: Tensor, g, create_graph: bool) -> None:
         t.grad = g if t.grad is None else t.grad + g
     elif t.grad is None:
         t.grad = _leaf(np.array(g, dtype=np.float64)[()], False)
-    elif type(t.grad._data) is np.ndarray and t.grad._op is None:
-        t.grad._data += g
+    elif t.grad._op is None:  # into the same tensor, as PyTorch, so references see it
+        if type(t.grad._data) is np.ndarray:
+            t.grad._data += g
+        else:
+            t.grad._data = t.grad._data + g
     else:
         t.grad = _leaf(t.grad._data + g, False)

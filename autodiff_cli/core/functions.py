@@ -2,7 +2,7 @@
 
 `import autodiff_cli as ad; ad.sin(x)` lands here. Most functions are a
 primitive applied as is; the few that choose between primitives (`pow`,
-`matmul`) or are built from them (`linspace`, `stack` of a list) say why.
+`matmul`) or are built from them (`linspace` of tensors) say why.
 `TENSOR_MATH` is the namespace the VJP rules see under `create_graph=True`.
 """
 
@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from autodiff_cli.core import primitives as P
-from autodiff_cli.core.tensor import Tensor, apply
+from autodiff_cli.core.tensor import Tensor, _raw, apply
 
 
 def _function(p: P.Primitive):
@@ -137,10 +137,6 @@ def select(x, index) -> Tensor:
             f"{'' if ndim == 1 else 's'}"
         )
     return apply(P.SELECT, x, tuple(int(i) for i in index))
-
-
-def _raw(value):
-    return value._data if type(value) is Tensor else value
 
 
 def _require_ndim(name: str, value, ndim: int) -> None:

@@ -69,7 +69,7 @@ def numeric_gradient(
     x = np.array(x, dtype=np.float64)
     if eps is not None:
         if not (np.isfinite(eps) and eps > 0):
-            raise AdiffError("bad_value", f"--eps must be a positive number, got {eps!r}")
+            raise AdiffError("value", f"eps, the step, must be a positive number, got {eps:g}")
         return _plain_central(f, x, float(eps))
     if x.size == 0:
         return x.copy(), x.copy()

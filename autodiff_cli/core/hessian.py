@@ -16,6 +16,9 @@ def gradient_and_hessian(output: Tensor, inputs) -> tuple[list[np.ndarray], list
     at all (the 3 of 3*x + y) has no graph and gives a row of zeros.
     """
     inputs = list(inputs)
+    if not output.requires_grad:  # a constant: every derivative is zero
+        return ([np.zeros(x.shape) for x in inputs],
+                [[np.zeros(xi.shape + xj.shape) for xj in inputs] for xi in inputs])
     firsts = grad(output, inputs, create_graph=True, allow_unused=True)
     gradients = [
         np.zeros(x.shape) if g is None else np.array(g.data) for x, g in zip(inputs, firsts)

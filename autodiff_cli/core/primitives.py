@@ -31,21 +31,19 @@ class Primitive:
     """One operation: `forward` on NumPy data, and a VJP `rules` entry per argument.
 
     `rules[i] is None` marks an argument that is a parameter (a shape, an index, a
-    mask) rather than something to differentiate. `uses_output` says a rule needs
-    the output `ans`. A variadic primitive (stack) has a sequence that makes the
-    rule for each index, and `arity` None. (A plain class, not a dataclass: this
-    module is on the path of every `adiff` start.)
+    mask) rather than something to differentiate. A variadic primitive (stack) has
+    a sequence that makes the rule for each index, and `arity` None. (A plain class,
+    not a dataclass: this module is on the path of every `adiff` start.)
     """
 
-    __slots__ = ("name", "node_name", "forward", "rules", "uses_output", "arity")
+    __slots__ = ("name", "node_name", "forward", "rules", "arity")
 
     def __init__(self, name: str, node_name: str, forward: Callable[..., object],
-                 rules: tuple[Rule | None, ...] | _StackRules, uses_output: bool = False) -> None:
+                 rules: tuple[Rule | None, ...] | _StackRules) -> None:
         self.name = name
         self.node_name = node_name
         self.forward = forward
         self.rules = rules
-        self.uses_output = uses_output
         self.arity = len(rules) if isinstance(rules, tuple) else None
 
     def __repr__(self) -> str:
@@ -55,8 +53,8 @@ class Primitive:
 REGISTRY: dict[str, Primitive] = {}
 
 
-def primitive(name, node_name, forward, *rules, uses_output=False) -> Primitive:
-    p = Primitive(name, node_name, forward, tuple(rules), uses_output)
+def primitive(name, node_name, forward, *rules) -> Primitive:
+    p = Primitive(name, node_name, forward, tuple(rules))
     REGISTRY[name] = p
     return p
 
@@ -150,14 +148,12 @@ POW = primitive(
     "pow", "PowBackward1", np.power,
     lambda ns, g, ans, x, y: ns.where(ns.data(y) == 0, 0.0, g * y * ns.pow(x, y - 1)),
     lambda ns, g, ans, x, y: g * ns.where((ns.data(x) == 0) & (ns.data(y) >= 0), 0.0,
-                                          ans * ns.log(x)),
-    uses_output=True)
+                                          ans * ns.log(x)))
 
 # elementary functions
 SIN = primitive("sin", "SinBackward0", np.sin, lambda ns, g, ans, x: g * ns.cos(x))
 COS = primitive("cos", "CosBackward0", np.cos, lambda ns, g, ans, x: -g * ns.sin(x))
-TAN = primitive("tan", "TanBackward0", np.tan, lambda ns, g, ans, x: g * (1 + ans * ans),
-                uses_output=True)
+TAN = primitive("tan", "TanBackward0", np.tan, lambda ns, g, ans, x: g * (1 + ans * ans))
 ASIN = primitive("asin", "AsinBackward0", np.arcsin,
                  lambda ns, g, ans, x: g / ns.sqrt(1 - x * x))
 ACOS = primitive("acos", "AcosBackward0", np.arccos,
@@ -165,32 +161,28 @@ ACOS = primitive("acos", "AcosBackward0", np.arccos,
 ATAN = primitive("atan", "AtanBackward0", np.arctan, lambda ns, g, ans, x: g / (1 + x * x))
 SINH = primitive("sinh", "SinhBackward0", np.sinh, lambda ns, g, ans, x: g * ns.cosh(x))
 COSH = primitive("cosh", "CoshBackward0", np.cosh, lambda ns, g, ans, x: g * ns.sinh(x))
-TANH = primitive("tanh", "TanhBackward0", np.tanh, lambda ns, g, ans, x: g * (1 - ans * ans),
-                 uses_output=True)
+TANH = primitive("tanh", "TanhBackward0", np.tanh, lambda ns, g, ans, x: g * (1 - ans * ans))
 ASINH = primitive("asinh", "AsinhBackward0", np.arcsinh,
                   lambda ns, g, ans, x: g / ns.sqrt(x * x + 1))
 ACOSH = primitive("acosh", "AcoshBackward0", np.arccosh,
                   lambda ns, g, ans, x: g / ns.sqrt((x - 1) * (x + 1)))
 ATANH = primitive("atanh", "AtanhBackward0", np.arctanh,
                   lambda ns, g, ans, x: g / (1 - x * x))
-EXP = primitive("exp", "ExpBackward0", np.exp, lambda ns, g, ans, x: g * ans, uses_output=True)
-EXPM1 = primitive("expm1", "Expm1Backward0", np.expm1, lambda ns, g, ans, x: g * (ans + 1),
-                  uses_output=True)
+EXP = primitive("exp", "ExpBackward0", np.exp, lambda ns, g, ans, x: g * ans)
+EXPM1 = primitive("expm1", "Expm1Backward0", np.expm1, lambda ns, g, ans, x: g * (ans + 1))
 LOG = primitive("log", "LogBackward0", np.log, lambda ns, g, ans, x: g / x)
 LOG2 = primitive("log2", "Log2Backward0", np.log2, lambda ns, g, ans, x: g / (x * LN2))
 LOG10 = primitive("log10", "Log10Backward0", np.log10, lambda ns, g, ans, x: g / (x * LN10))
 LOG1P = primitive("log1p", "Log1PBackward0", np.log1p, lambda ns, g, ans, x: g / (x + 1))
-SQRT = primitive("sqrt", "SqrtBackward0", np.sqrt, lambda ns, g, ans, x: g / (2 * ans),
-                 uses_output=True)
-CBRT = primitive("cbrt", "CbrtBackward0", np.cbrt, lambda ns, g, ans, x: g / (3 * (ans * ans)),
-                 uses_output=True)
+SQRT = primitive("sqrt", "SqrtBackward0", np.sqrt, lambda ns, g, ans, x: g / (2 * ans))
+CBRT = primitive("cbrt", "CbrtBackward0", np.cbrt, lambda ns, g, ans, x: g / (3 * (ans * ans)))
 # At the kink PyTorch takes abs'(0) = 0 and relu'(0) = 0.
 ABS = primitive("abs", "AbsBackward0", np.abs, lambda ns, g, ans, x: g * np.sign(ns.data(x)))
 SIGN = primitive("sign", "SignBackward0", np.sign, lambda ns, g, ans, x: ns.zero(g))
 RELU = primitive("relu", "ReluBackward0", lambda x: np.maximum(x, 0.0),
                  lambda ns, g, ans, x: g * (ns.data(x) > 0))
 SIGMOID = primitive("sigmoid", "SigmoidBackward0", _sigmoid,
-                    lambda ns, g, ans, x: g * (ans * (1 - ans)), uses_output=True)
+                    lambda ns, g, ans, x: g * (ans * (1 - ans)))
 SOFTPLUS = primitive("softplus", "SoftplusBackward0", _softplus,
                      lambda ns, g, ans, x: g * ns.where(ns.data(x) > 20, 1.0, ns.sigmoid(x)))
 ZERO = primitive("zero", "ZeroBackward0", _zero, lambda ns, g, ans, x: ns.zero(g))
@@ -201,7 +193,7 @@ ATAN2 = primitive("atan2", "Atan2Backward0", np.arctan2,
                   lambda ns, g, ans, y, x: -g * y / (x * x + y * y))
 HYPOT = primitive("hypot", "HypotBackward0", np.hypot,
                   lambda ns, g, ans, x, y: g * x / ans,
-                  lambda ns, g, ans, x, y: g * y / ans, uses_output=True)
+                  lambda ns, g, ans, x, y: g * y / ans)
 
 
 def _share(wins, tie):
@@ -240,13 +232,11 @@ MEAN = primitive("mean", "MeanBackward0", np.mean,
 # exclusive product that stays right with zeros (PyTorch's prod_safe_zeros_backward).
 PROD = primitive(
     "prod", "ProdBackward0", np.prod,
-    lambda ns, g, ans, x: g * (ans / x if np.all(ns.data(x) != 0) else ns.prod_others(x)),
-    uses_output=True)
+    lambda ns, g, ans, x: g * (ans / x if np.all(ns.data(x) != 0) else ns.prod_others(x)))
 # The gradient of the norm at zero is taken as zero, like PyTorch's norm_backward.
 NORM = primitive(
     "norm", "NormBackward1", lambda x: np.sqrt(np.sum(np.square(x))),
-    lambda ns, g, ans, x: ns.zero(x) if ns.data(ans) == 0 else x * (g / ans),
-    uses_output=True)
+    lambda ns, g, ans, x: ns.zero(x) if ns.data(ans) == 0 else x * (g / ans))
 
 # products of vectors and matrices
 DOT = primitive("dot", "DotBackward0", np.dot,

@@ -265,3 +265,26 @@ def test_sgd_step_and_zero_grad():
     assert w.tolist() == pytest.approx([0.8, -0.8], rel=1e-15)
     optimizer.zero_grad()
     assert w.grad is None
+
+
+def test_grad_of_an_intermediate_runs_nothing_below_it():
+    x = ad.tensor(2.0, requires_grad=True)
+    u = x * x
+    (gu,) = ad.grad(u * 3, u)
+    assert gu.item() == 3.0
+    (u * 2).backward()  # u's own graph was neither run nor freed by grad()
+    assert x.grad.item() == 8.0
+
+
+def test_scalar_grad_accumulates_into_the_same_tensor():
+    x = ad.tensor(2.0, requires_grad=True)
+    (x * x).backward()
+    first = x.grad
+    (x * x).backward()
+    assert first is x.grad and first.item() == 8.0
+
+
+def test_hessian_of_an_output_without_inputs_is_zero():
+    x = ad.tensor([1.0, 2.0], requires_grad=True)
+    (block,), = ad.hessian(ad.sum(ad.tensor([3.0, 4.0])), [x])
+    assert block.tolist() == [[0.0, 0.0], [0.0, 0.0]]
