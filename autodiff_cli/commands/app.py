@@ -49,6 +49,7 @@ class AdiffGroup(TyperGroup):
             code = super().main(args=args, prog_name=prog_name or "adiff",
                                 complete_var=complete_var, standalone_mode=False, **extra)
             code = code if isinstance(code, int) else 0
+            sys.stdout.flush()  # a failed write surfaces here, not at interpreter exit
         except AdiffError as err:
             code = report(err, as_json)
         except TyperException as err:
@@ -65,6 +66,9 @@ class AdiffGroup(TyperGroup):
         except BrokenPipeError:
             sys.stderr.close()  # the reader went away (e.g. `| head`): nothing left to say
             code = 0
+        except OSError as err:  # the output could not be written (a full disk, /dev/full)
+            sys.stderr.write(f"error: cannot write the output: {err.strerror or err}\n")
+            code = EXIT_BAD_INPUT
         if standalone_mode:
             sys.exit(code)
         return code
@@ -248,7 +252,7 @@ def check(
         rows = check_rows(result.details, result.document)
         print_table(["input", "autograd", "numeric", "abs err", "rel err", ""], rows,
                     right=[False, True, True, True, True, False])
-        sys.stdout.write(check_summary(result.details, result.document, rows) + "\n")
+        sys.stdout.write(check_summary(result.details, rows) + "\n")
 
     return _run(ctx, expr, file, var, max_elements, json,
                 lambda job: compute.check(job, wrt, seed, eps, rtol, atol), show)

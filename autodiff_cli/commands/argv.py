@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 
 from autodiff_cli.errors import AdiffError
+from autodiff_cli.language.functions import CONSTANTS
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\Z")
-CONSTANTS = ("pi", "e", "tau", "inf")  # SPEC §1
 
 
 class SplitArguments:
@@ -50,8 +50,6 @@ def split_arguments(
                     raise AdiffError("usage", f"{head} needs a value")
                 split.options.append(args[i])
                 i += 1
-        elif arg[:2] in takes_value and not arg.startswith("--") and takes_value[arg[:2]]:
-            split.options.append(arg)  # a short option with its value attached: -fFILE
         elif arg.startswith("--") and len(arg) > 2:
             name = head[2:]
             if not NAME.match(name):

@@ -37,7 +37,8 @@ def gradient(job: Job, wrt: str | None, seed: str | None) -> Result:
     names = _wrt(job, wrt)
     values, leaves = job.run(requires_grad=True)
     output = values[job.program.output]
-    grads, seen = _backward(job, output, [leaves[n] for n in names], seed)
+    weights = _weights(job, output, seed, "grad")
+    grads, seen = _backward(output, [leaves[n] for n in names], weights)
     warnings = [w for w in (job.forward_warning(values), job.backward_warning(seen, values)) if w]
     return Result({"value": output.data, "grad": dict(zip(names, grads))}, warnings)
 
@@ -53,11 +54,7 @@ def hessian(job: Job, wrt: str | None) -> Result:
         raise AdiffError("size", f"the Hessian would have {size:,} elements, more than the "
                                  f"limit of {job.max_elements:,} (--max-elements)")
     with np.errstate(all="ignore"):
-        if output.requires_grad:
-            grads, blocks = ad.gradient_and_hessian(output, inputs)
-        else:
-            grads = [np.zeros(x.shape) for x in inputs]
-            blocks = [[np.zeros(xi.shape + xj.shape) for xj in inputs] for xi in inputs]
+        grads, blocks = ad.gradient_and_hessian(output, inputs)
     document = {
         "value": output.data,
         "grad": dict(zip(names, grads)),
@@ -71,17 +68,16 @@ def check(job: Job, wrt: str | None, seed: str | None, eps: float | None, rtol: 
     """Autograd against numdifftools-style central differences, element by element."""
     from autodiff_cli.core.gradcheck import compare, numeric_gradient
 
-    if eps is not None and not (np.isfinite(eps) and eps > 0):
-        raise AdiffError("value", f"--eps must be a positive number, got {eps:g}")
     names = _wrt(job, wrt)
     values, leaves = job.run(requires_grad=True)
     output = values[job.program.output]
-    auto, seen = _backward(job, output, [leaves[n] for n in names], seed)
-    weights = 1.0 if seed is None else _seed(seed, output, job.max_elements)
+    weights = _weights(job, output, seed, "check")
+    auto, seen = _backward(output, [leaves[n] for n in names], weights)
     numeric = {}
     for name in names:
         def f(x, name=name):
-            return float(np.sum(weights * job.output_at({**job.values, name: x})))
+            value = job.output_at({**job.values, name: x})
+            return float(np.sum(value if weights is None else weights * value))
 
         numeric[name] = numeric_gradient(f, job.values[name], eps=eps)[0]
     comparisons = [compare(a, numeric[n], rtol=rtol, atol=atol) for n, a in zip(names, auto)]
@@ -105,7 +101,8 @@ def graph(job: Job, seed: str | None) -> Result:
     for value in values:
         if value.requires_grad and not value.is_leaf:
             value.retain_grad()
-    _backward(job, output, list(leaves.values()), seed, accumulate=True)
+    _backward(output, list(leaves.values()), _weights(job, output, seed, "graph"),
+              accumulate=True)
     instructions = job.program.instructions
     used = {job.program.output}
     for k in range(job.program.output, -1, -1):
@@ -155,23 +152,23 @@ def _require_scalar(output: ad.Tensor, command: str, *, seed_hint: bool = True) 
                          f"{need}")
 
 
-def _seed(text: str, output: ad.Tensor, max_elements: int) -> np.ndarray:
-    seed = option_value("--seed", text, max_elements)
+def _weights(job: Job, output: ad.Tensor, seed: str | None, command: str) -> np.ndarray | None:
+    """The vector of the vector-Jacobian product: `--seed` broadcast to the output's shape,
+    or None for a scalar output; a non-scalar output without `--seed` is refused."""
+    if seed is None:
+        _require_scalar(output, command)
+        return None
+    weights = option_value("--seed", seed, job.max_elements)
     try:
-        return np.broadcast_to(seed, output.shape)
+        return np.broadcast_to(weights, output.shape)
     except ValueError:
-        raise AdiffError("shape", f"--seed of shape {np.shape(seed)} does not broadcast to the "
-                                  f"output's shape {output.shape}") from None
+        raise AdiffError("shape", f"--seed of shape {np.shape(weights)} does not broadcast to "
+                                  f"the output's shape {output.shape}") from None
 
 
-def _backward(job: Job, output: ad.Tensor, inputs: list[ad.Tensor], seed: str | None,
+def _backward(output: ad.Tensor, inputs: list[ad.Tensor], weights: np.ndarray | None,
               *, accumulate: bool = False):
     """d output / d inputs (zeros where the output does not depend on one), and any anomaly."""
-    if seed is None:
-        _require_scalar(output, "grad")
-        weights = None
-    else:
-        weights = _seed(seed, output, job.max_elements)
     if not output.requires_grad or not inputs:
         return [np.zeros(x.shape) for x in inputs], None
     with anomaly.watch() as seen:

@@ -97,18 +97,24 @@ def read_program(expr: str | None, file: Path | None) -> str:
     if file is not None:
         if expr is not None:
             raise AdiffError("usage", "give the program either as EXPR or with -f/--file, not both")
-        try:
-            return file.read_text()
-        except OSError as err:
-            raise AdiffError("file", f"cannot read {file}: {err.strerror or err}") from None
-        except UnicodeDecodeError:
-            raise AdiffError("file", f"{file} is not a UTF-8 text file") from None
+        return _read_utf8(lambda: file.read_bytes(), str(file))
     if expr is None:
         raise AdiffError("usage",
                          "missing EXPR: give a formula, '-' to read standard input, or -f FILE")
     if expr == "-":
-        return sys.stdin.read()
+        if sys.stdin is None:
+            raise AdiffError("file", "cannot read the program: standard input is closed")
+        return _read_utf8(lambda: sys.stdin.buffer.read(), "standard input")
     return expr
+
+
+def _read_utf8(read, where: str) -> str:
+    try:
+        return read().decode("utf-8")
+    except OSError as err:
+        raise AdiffError("file", f"cannot read {where}: {err.strerror or err}") from None
+    except UnicodeDecodeError:
+        raise AdiffError("file", f"{where} is not UTF-8 text") from None
 
 
 def load_job(program_text: str, given: list[tuple[str, str | None]], *, max_elements: int,

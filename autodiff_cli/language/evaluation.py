@@ -28,9 +28,7 @@ _ARITHMETIC = {
     "pow": ("'**'", core.pow),
 }
 _ELEMENTWISE_CALLS = {"pow", "atan2", "hypot", "min", "max", "clip"}
-_MAX_DIMENSIONS = 32  # NumPy's limit (64 since NumPy 2)
-# Operations that keep constant numbers constant numbers, as Python's arithmetic does.
-_NUMBER_OPS = {"constant", "neg", "add", "sub", "mul", "div", "pow"}
+_MAX_DIMENSIONS = 32  # adiff's own cap on nested array literals (NumPy 1.x's limit)
 
 
 def evaluate(program: Program, values: Mapping, max_elements: int) -> list[Tensor]:

@@ -46,14 +46,14 @@ def print_rows(rows: Sequence[tuple[str, str]]) -> None:
     sys.stdout.write("\n".join(lines) + "\n")
 
 
-def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, title: str = "",
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]], *,
                 right: Sequence[bool] = ()) -> None:
     """A table with a header row; columns flagged in `right` are right-aligned."""
     if is_terminal():
         from rich import box
         from rich.table import Table
 
-        table = Table(box=box.SIMPLE_HEAD, title=title or None, title_justify="left")
+        table = Table(box=box.SIMPLE_HEAD)
         for i, header in enumerate(headers):
             table.add_column(header, justify="right" if i < len(right) and right[i] else "left")
         for row in rows:
@@ -68,7 +68,7 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, title:
             for i, (c, w) in enumerate(zip(cells, widths))
         ).rstrip()
 
-    out = ([title] if title else []) + [line(headers)] + [line(r) for r in rows]
+    out = [line(headers)] + [line(r) for r in rows]
     sys.stdout.write("\n".join(out) + "\n")
 
 
@@ -109,7 +109,7 @@ def check_rows(details: dict, document: dict) -> list[list[str]]:
     return rows
 
 
-def check_summary(details: dict, document: dict, rows: list[list[str]]) -> str:
+def check_summary(details: dict, rows: list[list[str]]) -> str:
     if not rows:
         return "nothing to check: the program has no inputs"
     bad = sum(r[-1] != "ok" for r in rows)

@@ -220,3 +220,12 @@ def test_the_command_max_elements_wins_over_the_global_one(adiff):
     doc = adiff.json("--max-elements", 10, "eval", "sum(linspace(0, 1, 100))",
                      "--max-elements", 1000)
     assert doc["value"] == pytest.approx(50, rel=1e-12)
+
+
+def test_a_formula_may_start_like_a_short_option(adiff):
+    assert adiff.json("eval", "-v*2", "--v", 3) == {"value": -6}
+
+
+def test_standard_input_must_be_utf8(adiff):
+    message = adiff.error("eval", "-", "--x", 1, input=b"x*\xff")
+    assert message == "error: standard input is not UTF-8 text\n"

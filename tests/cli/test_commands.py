@@ -337,7 +337,8 @@ def test_check_rtol_is_relative_to_the_numeric_estimate(adiff, value, agrees):
 
 
 def test_check_non_positive_eps_is_bad_input(adiff):
-    assert "--eps must be a positive number" in adiff.error("check", "x", "--x", 1, "--eps", 0)
+    message = adiff.error("check", "x", "--x", 1, "--eps", 0)
+    assert "eps, the step, must be a positive number, got 0" in message
 
 
 # graph

@@ -253,3 +253,10 @@ def test_an_empty_program_is_an_error(text):
     error = error_of(text)
     assert error.kind == "syntax"
     assert error.message.startswith("the program is empty")
+
+
+def test_the_language_and_the_core_name_the_same_functions():
+    from autodiff_cli.core import functions as core
+    from autodiff_cli.language import functions as language
+
+    assert set(language.FUNCTIONS) <= set(core.__all__)

@@ -150,3 +150,9 @@ def test_any_text_compiles_or_raises_adiff_error(text):
         if error.line is not None:
             assert error.line >= 1 and error.column >= 1
             assert error.source_line == text.split("\n")[error.line - 1].rstrip("\r")
+
+
+def test_numbers_are_ascii_digits_only():
+    with pytest.raises(AdiffError) as info:
+        compile_program("\u0661+1")  # ARABIC-INDIC DIGIT ONE
+    assert info.value.kind == "syntax" and info.value.column == 1
