@@ -20,6 +20,7 @@ from typer.exceptions import TyperException
 from autodiff_cli import __version__
 from autodiff_cli.commands.argv import parse_assignment, split_arguments
 from autodiff_cli.errors import AdiffError
+from autodiff_cli.language.program import DEFAULT_MAX_ELEMENTS
 
 EXIT_BAD_INPUT = 2
 
@@ -203,7 +204,7 @@ def _show_rows(result) -> None:
 
 @_command('adiff eval "sum(linspace(0, 1, 5)**2)"')
 def eval(ctx: typer.Context, expr: Expr = None, file: File = None, var: Var = None,
-         json: Json = False, max_elements: MaxElements = 10**8) -> int:
+         json: Json = False, max_elements: MaxElements = DEFAULT_MAX_ELEMENTS) -> int:
     """Print the value of the program."""
     from autodiff_cli.commands import compute
 
@@ -213,7 +214,7 @@ def eval(ctx: typer.Context, expr: Expr = None, file: File = None, var: Var = No
 @_command('adiff grad "x**2*y + sin(y)" --x 1 --y 2 --wrt y,x')
 def grad(ctx: typer.Context, expr: Expr = None, wrt: Wrt = None, seed: Seed = None,
          file: File = None, var: Var = None, json: Json = False,
-         max_elements: MaxElements = 10**8) -> int:
+         max_elements: MaxElements = DEFAULT_MAX_ELEMENTS) -> int:
     """Print the value and the exact derivative with respect to each input."""
     from autodiff_cli.commands import compute
 
@@ -223,7 +224,8 @@ def grad(ctx: typer.Context, expr: Expr = None, wrt: Wrt = None, seed: Seed = No
 
 @_command('adiff hessian "x**2*y + y**3" --x 1 --y 2')
 def hessian(ctx: typer.Context, expr: Expr = None, wrt: Wrt = None, file: File = None,
-            var: Var = None, json: Json = False, max_elements: MaxElements = 10**8) -> int:
+            var: Var = None, json: Json = False,
+            max_elements: MaxElements = DEFAULT_MAX_ELEMENTS) -> int:
     """Print the value, the gradient and every second derivative (by double backward)."""
     from autodiff_cli.commands import compute
 
@@ -241,7 +243,7 @@ def check(
     rtol: Annotated[float, typer.Option("--rtol", metavar="R", help="Relative tolerance.")] = 1e-6,
     atol: Annotated[float, typer.Option("--atol", metavar="A", help="Absolute tolerance.")] = 1e-9,
     wrt: Wrt = None, seed: Seed = None, file: File = None, var: Var = None, json: Json = False,
-    max_elements: MaxElements = 10**8,
+    max_elements: MaxElements = DEFAULT_MAX_ELEMENTS,
 ) -> int:
     """Compare autograd with numeric derivatives for every input element; exit 1 if any differ."""
     from autodiff_cli.commands import compute
@@ -269,7 +271,7 @@ def graph(
     max_nodes: Annotated[int, typer.Option(
         "--max-nodes", metavar="N", min=1, help="Draw at most N nodes of the tree.")] = 1000,
     seed: Seed = None, file: File = None, var: Var = None, json: Json = False,
-    max_elements: MaxElements = 10**8,
+    max_elements: MaxElements = DEFAULT_MAX_ELEMENTS,
 ) -> int:
     """Draw the computation graph after a backward pass: operations, values and gradients."""
     from autodiff_cli.commands import compute

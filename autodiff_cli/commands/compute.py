@@ -135,10 +135,12 @@ def _wrt(job: Job, wrt: str | None) -> list[str]:
         return list(job.program.inputs)
     names = list(dict.fromkeys(n.strip() for n in wrt.split(",") if n.strip()))
     unknown = [n for n in names if n not in job.program.inputs]
-    if unknown or not names:
-        inputs = ", ".join(job.program.inputs) or "none"
-        raise AdiffError("name", f"--wrt names {', '.join(unknown) or 'nothing'}, which the "
-                                 f"program does not use; its inputs are {inputs}")
+    inputs = ", ".join(job.program.inputs) or "none"
+    if not names:
+        raise AdiffError("name", f"--wrt names no input; the program's inputs are {inputs}")
+    if unknown:
+        raise AdiffError("name", f"--wrt names {', '.join(unknown)}, which the program does not "
+                                 f"use; its inputs are {inputs}")
     return names
 
 

@@ -17,10 +17,8 @@ import autodiff_cli.core as ad
 from autodiff_cli.core import anomaly
 from autodiff_cli.errors import AdiffError
 from autodiff_cli.language import Program, compile_program, evaluate_constant
+from autodiff_cli.language.program import SYMBOLS
 from autodiff_cli.rendering.numbers import format_value
-
-OPERATOR_WORDS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "matmul": "@", "pow": "**",
-                  "neg": "unary -", "index": "[]", "array": "[...]"}
 
 
 class Job:
@@ -54,7 +52,7 @@ class Job:
         instruction = self.program.instructions[index]
         if instruction.op == "call":
             return instruction.param
-        return f"'{OPERATOR_WORDS.get(instruction.op, instruction.op)}'"
+        return f"'{SYMBOLS.get(instruction.op, instruction.op)}'"
 
     def forward_warning(self, values: list[ad.Tensor]) -> str | None:
         """The first instruction that made a nan/inf out of finite inputs, as a warning."""

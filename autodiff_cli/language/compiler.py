@@ -175,6 +175,8 @@ class _Compiler:
 
 
 def _unknown_function(name: str) -> str:
+    if name in CONSTANTS:
+        return f"{name} is a constant, not a function"
     close = difflib.get_close_matches(name, FUNCTIONS, n=1)
     if close:
         return f"unknown function {name}; did you mean {close[0]}?"

@@ -17,15 +17,13 @@ import numpy as np
 from autodiff_cli.core import functions as core
 from autodiff_cli.core.tensor import Tensor, constant, tensor
 from autodiff_cli.errors import AdiffError
-from autodiff_cli.language.program import Instruction, Program
+from autodiff_cli.language.program import SYMBOLS, Instruction, Program
 
 # The elementwise operators: how the user wrote each (for messages) and the core's function.
 _ARITHMETIC = {
-    "add": ("'+'", operator.add),
-    "sub": ("'-'", operator.sub),
-    "mul": ("'*'", operator.mul),
-    "div": ("'/'", operator.truediv),
-    "pow": ("'**'", core.pow),
+    op: (f"'{SYMBOLS[op]}'", function)
+    for op, function in (("add", operator.add), ("sub", operator.sub), ("mul", operator.mul),
+                         ("div", operator.truediv), ("pow", core.pow))
 }
 _ELEMENTWISE_CALLS = {"pow", "atan2", "hypot", "min", "max", "clip"}
 _MAX_DIMENSIONS = 32  # adiff's own cap on nested array literals (NumPy 1.x's limit)
@@ -113,7 +111,10 @@ def _linspace(args: list[Tensor], limit: int) -> Tensor:
     start, stop, count = args
     if start.shape or stop.shape:
         raise AdiffError("shape", "linspace's a and b must be numbers, not arrays")
-    n = count.item() if not count.shape else math.nan
+    if count.shape:
+        raise AdiffError("value", f"linspace's n must be a number, not an array of shape "
+                                  f"{count.shape}")
+    n = count.item()
     if not (math.isfinite(n) and n == int(n) and n >= 1):
         raise AdiffError("value", f"linspace's n must be a whole number of at least 1, got {n:g}")
     _check_size("linspace", (int(n),), limit)

@@ -16,6 +16,10 @@ if TYPE_CHECKING:
 
 DEFAULT_MAX_ELEMENTS = 10**8
 
+# How the user wrote each operation, for messages that point at one.
+SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "matmul": "@", "pow": "**",
+           "neg": "unary -", "index": "[]", "array": "[...]"}
+
 
 def line_of(source: str, line: int) -> str:
     """The text of a 1-based line, counted as Lark counts them (only '\\n' ends one)."""

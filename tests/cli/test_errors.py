@@ -240,3 +240,12 @@ def test_token_sequences_never_make_a_traceback(adiff, command, program, as_json
 @given(command=st.sampled_from(COMMANDS), program=random_programs, as_json=st.booleans())
 def test_random_strings_never_make_a_traceback(adiff, command, program, as_json):
     _never_a_traceback(adiff, command, program, as_json)
+
+
+def test_calling_a_constant_says_it_is_a_constant(adiff):
+    assert adiff.error("eval", "e(1)").startswith("error: e is a constant, not a function\n")
+
+
+def test_an_empty_wrt_names_no_input(adiff):
+    message = adiff.error("grad", "x", "--x", 1, "--wrt", "")
+    assert message == "error: --wrt names no input; the program's inputs are x\n"
