@@ -44,6 +44,11 @@ def _as_floats(value: Any) -> np.ndarray:
     return np.asarray(value, dtype=np.float64)
 
 
+# Past this many elements people get NumPy's summary (the first and last three along
+# each axis); every number shown keeps full precision, and --json always has them all.
+SUMMARY_THRESHOLD = 1000
+
+
 def format_value(value: Any) -> str:
     """A scalar as a number, an array as nested `[1, 2.5, 3]` lists at full precision.
 
@@ -55,6 +60,10 @@ def format_value(value: Any) -> str:
     arr = _as_floats(value)
     if arr.ndim == 0:
         return format_number(arr)
+    if arr.size > SUMMARY_THRESHOLD:
+        summary = np.array2string(arr, separator=", ", threshold=SUMMARY_THRESHOLD, edgeitems=3,
+                                  formatter={"float_kind": format_number}, max_line_width=10**6)
+        return f"{summary}  ({arr.size:,} elements; --json prints them all)"
     texts = [format_number(v) for v in arr.ravel().tolist()]
     if arr.ndim > 1 and texts:
         width = max(map(len, texts))

@@ -136,9 +136,11 @@ def test_a_million_elements_go_through_json():
     assert back[0] == "nan" and back[1] == 7 and back[2] == values[2]
 
 
-def test_a_million_element_matrix_formats_for_people():
+def test_a_million_element_matrix_is_summarised_row_by_row():
     text = format_value(np.arange(10**6, dtype=float).reshape(1000, 1000))
-    assert text.count("\n") == 999
+    assert text.splitlines()[:2] == ["[[0, 1, 2, ..., 997, 998, 999],",
+                                     " [1000, 1001, 1002, ..., 1997, 1998, 1999],"]
+    assert text.count("\n") == 6  # three rows, '...', three rows
 
 
 def test_json_output_never_imports_rich():
@@ -149,3 +151,12 @@ def test_json_output_never_imports_rich():
         "assert 'rich' not in sys.modules, 'rich was imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+def test_a_large_array_is_summarised_for_people_at_full_precision():
+    text = format_value(np.linspace(0, 1, 1001))
+    assert text == ("[0, 0.001, 0.002, ..., 0.998, 0.999, 1]  "
+                    "(1,001 elements; --json prints them all)")
+
+
+def test_an_array_up_to_the_threshold_is_printed_whole():
+    assert format_value(np.arange(1000.0)).count(",") == 999
