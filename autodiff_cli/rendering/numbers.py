@@ -16,7 +16,6 @@ Choices, the same in human and JSON output:
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
@@ -129,6 +128,8 @@ def dumps(doc: Any) -> str:
     Floats in `doc` must already have passed through `json_value` (a stray nan
     raises instead of printing `NaN`); NumPy arrays are converted on the way.
     """
+    import json  # only --json needs it; human output starts without it
+
     return json.dumps(doc, allow_nan=False, default=_json_default)
 
 
