@@ -1,8 +1,9 @@
-"""The one exception type for bad input, shared by every layer.
+"""The exception for bad input in the language and the command line.
 
 The CLI turns an `AdiffError` into exit code 2, a one-line message on stderr
-and, with `--json`, an `{"error": ...}` document; nothing else is needed to
-report a mistake well, so every layer raises this and only this for bad input.
+and, with `--json`, an `{"error": ...}` document. The autograd core raises
+PyTorch's exceptions instead (RuntimeError, ValueError), as a Python library
+should; the language turns the ones a program can cause into AdiffErrors.
 """
 
 from __future__ import annotations

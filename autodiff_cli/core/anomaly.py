@@ -1,8 +1,10 @@
-"""Where did the first nan or inf come from? The core's answer, for the CLI's warning.
+"""Where did the first nan or inf come from?
 
-An operation is the origin of a non-finite value when its result is not finite
-while all of its inputs are: the scan below finds the first such operation of a
-forward pass, and `watch()` the first such rule of a backward pass.
+`made_nonfinite` is the test for an origin: an operation made a nan when its
+result has one and none of its inputs has (`inf - inf`, `0 * inf` and `log(-1)`
+all make one), and made an inf when its inputs were all finite. The CLI's
+warning scans a program's instructions with it; `watch()` applies it to every
+rule of a backward pass and records the first origin.
 """
 
 from __future__ import annotations
@@ -12,33 +14,18 @@ import threading
 
 import numpy as np
 
-from autodiff_cli.core.tensor import Tensor, _raw, arguments
+from autodiff_cli.core.tensor import Tensor, _raw
 
 
 class Anomaly:
-    """The first operation that made a nan/inf from finite inputs.
+    """The first rule of a backward pass that made a nan/inf: `tensor` is the result of
+    the operation whose rule it was, `result` the gradient it made, `inputs` the values
+    the rule got (the incoming gradient and the operation's arguments)."""
 
-    `tensor` is the operation's result, `phase` "forward" or "backward", `result`
-    the non-finite value it made (the result, or a gradient), `inputs` the finite
-    values it got, and `input_index` which argument's gradient went bad (backward).
-    """
-
-    def __init__(self, tensor: Tensor, phase: str, result, inputs: list,
-                 input_index: int | None = None) -> None:
+    def __init__(self, tensor: Tensor, result, inputs: list) -> None:
         self.tensor = tensor
-        self.phase = phase
         self.result = result
         self.inputs = inputs
-        self.input_index = input_index
-
-    @property
-    def op(self) -> str:
-        """The operation's name in the language, e.g. "log"."""
-        return self.tensor._op.name
-
-    @property
-    def node_name(self) -> str:
-        return self.tensor._op.node_name
 
 
 def finite(value) -> bool:
@@ -53,27 +40,25 @@ def finite(value) -> bool:
         return True
 
 
+def has_nan(value) -> bool:
+    """True for a number or array holding a nan; False for parameters that are not numbers."""
+    if type(value) is Tensor:
+        value = value._data
+    if type(value) is np.float64 or type(value) is float:
+        return value != value
+    try:
+        return bool(np.isnan(value).any())
+    except TypeError:
+        return False
+
+
 def made_nonfinite(result, inputs) -> bool:
-    """The test for an origin: a non-finite result from inputs that were all finite."""
-    return not finite(result) and all(finite(v) for v in inputs)
-
-
-def first_forward_anomaly(output: Tensor) -> Anomaly | None:
-    """The earliest recorded operation behind `output` that produced a nan or inf."""
-    if output._op is None:
-        return None
-    seen = {output}
-    stack = [output]
-    while stack:
-        for a in arguments(stack.pop()):
-            if type(a) is Tensor and a._op is not None and a not in seen:
-                seen.add(a)
-                stack.append(a)
-    for t in sorted(seen, key=lambda t: t._seq):
-        args = arguments(t)
-        if made_nonfinite(t._data, args):
-            return Anomaly(t, "forward", t._data, [_raw(a) for a in args])
-    return None
+    """The test for an origin: a nan from inputs without one, or an inf from finite inputs."""
+    if finite(result):
+        return False
+    if has_nan(result):
+        return not any(has_nan(v) for v in inputs)
+    return all(finite(v) for v in inputs)
 
 
 class watch:
@@ -97,9 +82,9 @@ class watch:
     def __exit__(self, *exc: object) -> None:
         _active.watch = self._previous
 
-    def check_backward(self, t: Tensor, index: int, g, inputs, result) -> None:
+    def check_backward(self, t: Tensor, g, inputs, result) -> None:
         if self.first is None and made_nonfinite(result, [g, *inputs]):
-            self.first = Anomaly(t, "backward", _raw(result), [_raw(v) for v in inputs], index)
+            self.first = Anomaly(t, _raw(result), [_raw(v) for v in inputs])
 
 
 _active = threading.local()

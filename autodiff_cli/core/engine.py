@@ -145,7 +145,7 @@ def _run(outputs, seeds, *, retain_graph, create_graph, wanted, pruned=None) -> 
     watch = anomaly.current_watch()
     check_stamps = _tensor_module.in_place_used
     gc_was_enabled = gc.isenabled()
-    gc.disable()  # the loop makes many small objects and no cycles: collections are waste
+    gc.disable()  # the loop makes many small objects; a collection within it frees nothing
     try:
         with set_grad_enabled(create_graph), np.errstate(all="ignore"):
             while ready:
@@ -192,7 +192,7 @@ def _run(outputs, seeds, *, retain_graph, create_graph, wanted, pruned=None) -> 
                     ):
                         gi = _fit(ns, gi, a, op, i)
                     if watch is not None:
-                        watch.check_backward(t, i, g, values, gi)
+                        watch.check_backward(t, g, values, gi)
                     if a._op is None:
                         leaves.append((a, gi))
                     else:

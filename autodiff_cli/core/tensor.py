@@ -7,8 +7,10 @@ get a gradient (`_mask`): it is the node of the graph, the way micrograd's
 made on request. The reason is the garbage collector: every container object
 an operation creates costs about half a microsecond of collection time in a
 large graph, more than the operation itself, so an operation creates exactly
-one (the tensor). Edges point only backwards, so a graph holds no reference
-cycle and is freed by reference counting alone.
+one (the tensor). Edges point only backwards, so an ordinary graph holds no
+reference cycle and is freed by reference counting alone. As in PyTorch, a
+gradient computed with `create_graph=True` and stored in a leaf's `.grad` refers
+back to that leaf through its own graph: that cycle is left to the collector.
 """
 
 from __future__ import annotations
@@ -173,8 +175,7 @@ class Tensor:
             )
         old = _leaf(self._data, self.requires_grad)
         if self._op is not None:
-            old._op, old._a, old._b, old._mask, old._seq = (
-                self._op, self._a, self._b, self._mask, self._seq)
+            _move_history(self, old)
         result = apply(op, old, *others)
         if np.shape(result._data) != np.shape(self._data):
             raise RuntimeError(
@@ -188,8 +189,7 @@ class Tensor:
         else:
             self._data = result._data
         if result._op is not None:  # under no_grad the tensor keeps its place in the graph
-            self._op, self._a, self._b, self._mask, self._seq = (
-                result._op, result._a, result._b, result._mask, result._seq)
+            _move_history(result, self)
             self.requires_grad = True
         self._stamp = next(_clock)
         in_place_used = True
@@ -259,7 +259,15 @@ class Tensor:
     def __ge__(self, other):
         return self._data >= _raw(other)
 
-    __hash__ = object.__hash__
+
+
+def _move_history(source: Tensor, target: Tensor) -> None:
+    """Make `target` the node `source` was: its operation, arguments, mask and tick
+    (a one-argument operation has no `_b`, a variadic one keeps all in `_a`)."""
+    target._op, target._a, target._mask, target._seq = (
+        source._op, source._a, source._mask, source._seq)
+    if source._op.arity == 2:
+        target._b = source._b
 
 
 def arguments(t: Tensor) -> tuple:
