@@ -151,13 +151,9 @@ class Tool:
 
 
 def adiff_core() -> Any:
-    """The core's Python API, or ImportError while it does not exist yet."""
-    try:
-        import autodiff_cli as ad
+    """The core's Python API."""
+    import autodiff_cli as ad
 
-        ad.tensor  # noqa: B018 - the lazy re-export fails here when the core is missing
-    except (ImportError, AttributeError) as e:
-        raise ImportError(str(e)) from e
     return ad
 
 
@@ -165,19 +161,13 @@ def adiff_command() -> list[str]:
     """argv prefix of the `adiff` console script, or ImportError while the CLI is missing.
 
     The package's bytecode is compiled first: `pip install .` writes it at install
-    time, but an editable checkout run under PYTHONDONTWRITEBYTECODE (set on these
-    machines) would recompile every module in every process, ~100 ms that no user of
-    an installed adiff pays.
+    time, but an editable checkout run under PYTHONDONTWRITEBYTECODE would recompile
+    every module in every process, ~100 ms that no user of an installed adiff pays.
     """
     spec = importlib.util.find_spec("autodiff_cli")
     if spec is None:
         raise ImportError("autodiff_cli is not installed in this Python")
     compileall.compile_dir(Path(spec.origin).parent, quiet=1)
-    try:
-        if importlib.util.find_spec("autodiff_cli.commands.app") is None:
-            raise ImportError("autodiff_cli.commands.app does not exist yet")
-    except ModuleNotFoundError as e:
-        raise ImportError(str(e)) from e
     script = Path(PYTHON).with_name("adiff")
     found = str(script) if script.exists() else shutil.which("adiff")
     if found is None:
@@ -188,9 +178,9 @@ def adiff_command() -> list[str]:
 def import_torch() -> Any:
     """torch on one thread, like NumPy's elementwise kernels that adiff runs on.
 
-    On this 2-core machine, shared with other work, torch's default pool of
-    two threads made its times swing tenfold run to run; one thread compares
-    like with like and stays steady.
+    On a small machine shared with other work, torch's default thread pool made its
+    times swing tenfold run to run; one thread compares like with like and stays
+    steady.
     """
     import torch
 

@@ -12,6 +12,7 @@ import autodiff_cli as ad
 from autodiff_cli.language import compile_program
 
 DEPTH = 100_000
+pytestmark = pytest.mark.deep
 
 
 @pytest.fixture(autouse=True)

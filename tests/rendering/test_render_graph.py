@@ -6,6 +6,7 @@ import io
 import re
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
@@ -94,12 +95,14 @@ def test_node_limit_leaves_notes_with_what_was_left_out():
     assert "raise --max-nodes" in text
 
 
+@pytest.mark.deep
 def test_a_100000_deep_graph_is_drawn_to_the_depth_limit():
     text = draw(render_tree(chain(100_000), max_depth=40), width=300)
     assert len(drawn_ids(text)) == 41
     assert "… 99,960 more nodes below (raise --max-depth)" in text
 
 
+@pytest.mark.deep
 def test_a_graph_deeper_than_the_recursion_limit_draws_in_full_when_asked():
     limits = {"max_depth": 10**6, "max_nodes": 10**6}
     text = draw(render_tree(chain(1100), **limits), width=4500)
@@ -184,6 +187,7 @@ def test_mermaid_labels_escape_quotes_and_brackets_stay_inside_quotes():
     assert label == "a#quot;b#lt;c#gt; #35;1<br>value [1, 2]"
 
 
+@pytest.mark.deep
 def test_dot_and_mermaid_handle_a_100000_deep_graph():
     doc = chain(100_000)
     assert to_dot(doc).count(" -> ") == 100_000
