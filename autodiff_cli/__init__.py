@@ -6,6 +6,7 @@ and the CLI's start-up do not pay for NumPy before they need it.
 """
 
 __version__ = "0.1.0"
+VERSION_LINE = f"adiff {__version__}\n"  # what `adiff --version` prints
 
 
 def __getattr__(name: str):

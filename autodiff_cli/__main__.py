@@ -4,10 +4,12 @@ import sys
 
 
 def main() -> None:
-    if sys.argv[1:] == ["--version"]:  # answered before Typer is even imported
-        from autodiff_cli import __version__
+    # `adiff --version` alone is answered before Typer is imported; Typer's own --version
+    # answers it among other arguments (`adiff --version --help`) and in-process.
+    if sys.argv[1:] == ["--version"]:
+        from autodiff_cli import VERSION_LINE
 
-        sys.stdout.write(f"adiff {__version__}\n")
+        sys.stdout.write(VERSION_LINE)
         return
     from autodiff_cli.commands.app import main as run
 

@@ -1,1 +1,3 @@
-"""The command line: the Typer app (`app`), its argument handling and the five commands."""
+"""The command line: the command table (`table`), its options (`options`), the Typer app
+(`app`), one run (`run`, `job`, `argv`), and the computations by family (`derivatives`,
+`checking`, `graphs`)."""

@@ -27,14 +27,16 @@ class SplitArguments:
 
 
 def split_arguments(
-    args: list[str], takes_value: dict[str, bool]
+    args: list[str], takes_value: dict[str, bool], repeatable: set[str] = frozenset()
 ) -> SplitArguments:
     """Sort `args` into the command's own options, the formula, and the inputs.
 
     `takes_value` maps each option string of the command (`--seed`, `-f`, `--json`)
-    to whether it is followed by a value.
+    to whether it is followed by a value; options other than the `repeatable` ones
+    may be given once.
     """
     split = SplitArguments()
+    seen: set[str] = set()
     i = 0
     while i < len(args):
         arg = args[i]
@@ -44,6 +46,9 @@ def split_arguments(
             break
         head, eq, attached = arg.partition("=")
         if head in takes_value:
+            if head in seen and head not in repeatable:
+                raise AdiffError("usage", f"{head} is given twice; give it once")
+            seen.add(head)
             split.options.append(arg)
             if takes_value[head] and not eq:
                 if i == len(args):  # else the parser would take the '--' added after us
@@ -67,7 +72,26 @@ def split_arguments(
                 split.inputs.append((name, None))
         else:
             split.positional.append(arg)
+    if len(split.positional) > 1:
+        _explain_extra(split.positional)
     return split
+
+
+SHORT_INPUT = re.compile(r"-([A-Za-z_][A-Za-z_0-9]*)\Z")
+ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z_0-9]*)=(?!=)(.*)\Z", re.S)
+
+
+def _explain_extra(positional: list[str]) -> None:
+    """More than one formula: say what the extra words were probably meant to be."""
+    for i, arg in enumerate(positional):
+        if (short := SHORT_INPUT.match(arg)) and i + 1 < len(positional):
+            name, value = short[1], positional[i + 1]
+            raise AdiffError("usage", f"{arg} {value}: an input is given with two dashes, "
+                                      f"--{name} {value} (or -v {name}={value})")
+        if assignment := ASSIGNMENT.match(arg):
+            name, value = assignment.groups()
+            raise AdiffError("usage", f"{arg}: an input is given as --{name} {value} or "
+                                      f"-v {arg}")
 
 
 def _is_option(arg: str, takes_value: dict[str, bool]) -> bool:

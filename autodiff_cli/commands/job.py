@@ -9,16 +9,29 @@ from __future__ import annotations
 
 import difflib
 import sys
-from pathlib import Path
 
 import numpy as np
 
 import autodiff_cli.core as ad
+from autodiff_cli.commands.argv import parse_assignment
 from autodiff_cli.core import anomaly
 from autodiff_cli.errors import AdiffError
 from autodiff_cli.language import Program, compile_program, evaluate_constant
+from autodiff_cli.language.functions import CONSTANTS
 from autodiff_cli.language.program import SYMBOLS
 from autodiff_cli.rendering.numbers import format_value
+
+
+class Result:
+    """A command's document, its warnings for stderr, its exit code, and for people
+    anything beyond the document (check's per-element comparisons)."""
+
+    def __init__(self, document: dict, warnings: list[str], exit_code: int = 0,
+                 details: dict | None = None) -> None:
+        self.document = document
+        self.warnings = [w for w in warnings if w]
+        self.exit_code = exit_code
+        self.details = details
 
 
 class Job:
@@ -55,7 +68,7 @@ class Job:
         return f"'{SYMBOLS.get(instruction.op, instruction.op)}'"
 
     def forward_warning(self, values: list[ad.Tensor]) -> str | None:
-        """The first instruction that made a nan/inf out of finite inputs, as a warning."""
+        """The first instruction that made a nan/inf (see `anomaly.made_nonfinite`)."""
         for k, instruction in enumerate(self.program.instructions):
             if instruction.op in ("input", "constant"):
                 continue
@@ -68,7 +81,7 @@ class Job:
 
     def backward_warning(self, seen: anomaly.Anomaly | None,
                          values: list[ad.Tensor]) -> str | None:
-        """The first derivative rule that made a nan/inf from finite values, as a warning."""
+        """The first derivative rule that made a nan/inf, as a warning."""
         if seen is None:
             return None
         for k, value in enumerate(values):
@@ -90,43 +103,60 @@ def _short(value) -> str:
     return format_value(value) if np.size(value) <= 6 else f"(an array of shape {np.shape(value)})"
 
 
-def read_program(expr: str | None, file: Path | None) -> str:
-    """The program text: the EXPR argument, `-` for standard input, or `-f PATH`."""
+def read_program(options) -> str:
+    """The program text: EXPR, `-` for standard input, `-f PATH`, or standard input when
+    EXPR is missing and standard input is not a terminal (nor the `--batch -` points)."""
+    expr, file = options.expr, options.file
     if file is not None:
         if expr is not None:
             raise AdiffError("usage", "give the program either as EXPR or with -f/--file, not both")
         return _read_utf8(lambda: file.read_bytes(), str(file))
     if expr is None:
-        raise AdiffError("usage",
-                         "missing EXPR: give a formula, '-' to read standard input, or -f FILE")
+        if sys.stdin is None or sys.stdin.isatty() or options.batch == "-":
+            raise AdiffError("usage",
+                             "missing EXPR: give a formula, '-' to read standard input, or -f FILE")
+        text = _read_stdin()
+        if not text.strip():
+            raise AdiffError("usage", "missing EXPR: standard input was empty; give a formula, "
+                                      "'-' to read standard input, or -f FILE")
+        return text
     if expr == "-":
         if sys.stdin is None:
             raise AdiffError("file", "cannot read the program: standard input is closed")
-        return _read_utf8(lambda: sys.stdin.buffer.read(), "standard input")
+        return _read_stdin()
     return expr
 
 
+def _read_stdin() -> str:
+    return _read_utf8(lambda: sys.stdin.buffer.read(), "standard input")
+
+
 def _read_utf8(read, where: str) -> str:
+    """The text, without the byte-order mark some editors put at the start of a file."""
     try:
-        return read().decode("utf-8")
+        return read().decode("utf-8").removeprefix("\ufeff")
     except OSError as err:
         raise AdiffError("file", f"cannot read {where}: {err.strerror or err}") from None
     except UnicodeDecodeError:
         raise AdiffError("file", f"{where} is not UTF-8 text") from None
 
 
-def load_job(program_text: str, given: list[tuple[str, str | None]], *, max_elements: int,
-             option_names: list[str]) -> Job:
-    """Compile the program and check the inputs against its free names."""
-    program = compile_program(program_text)
+def load(command, options) -> Job:
+    """The command's program with its inputs' values, from the command line."""
+    given = [*options.inputs, *(parse_assignment(v) for v in options.var or [])]
     texts: dict[str, str | None] = {}
     for name, text in given:
         if name in texts:
             raise AdiffError("name", f"--{name} is given twice")
         texts[name] = text
+    shadowed = frozenset(texts) & CONSTANTS.keys()
+    program = compile_program(read_program(options), shadow=shadowed)
+    for name in sorted(shadowed & set(program.inputs)):
+        sys.stderr.write(f"note: {name} is an input here ({name} = {texts[name]}), not the "
+                         f"constant {name} = {CONSTANTS[name]!r}\n")
     unused = [name for name in texts if name not in program.inputs]
     if unused:
-        raise AdiffError("name", _unused_message(unused, program.inputs, option_names))
+        raise AdiffError("name", _unused_message(unused, program.inputs, command))
     missing = [name for name in program.inputs if texts.get(name) is None]
     if missing:
         flags = " ".join(f"--{name} VALUE" for name in missing)
@@ -135,10 +165,9 @@ def load_job(program_text: str, given: list[tuple[str, str | None]], *, max_elem
             f"no value for {_names(missing)}: give {'it' if len(missing) == 1 else 'them'} "
             f"with {flags}",
         )
-    values = {}
-    for name in program.inputs:
-        values[name] = option_value(f"--{name}", texts[name], max_elements)
-    return Job(program, values, max_elements)
+    values = {name: option_value(f"--{name}", texts[name], options.max_elements)
+              for name in program.inputs}
+    return Job(program, values, options.max_elements)
 
 
 def option_value(flag: str, text: str, max_elements: int) -> np.ndarray:
@@ -153,12 +182,18 @@ def option_value(flag: str, text: str, max_elements: int) -> np.ndarray:
                          f"the value of {flag} ({text!r}): {err.message}") from None
 
 
-def _unused_message(unused: list[str], inputs: list[str], option_names: list[str]) -> str:
+def _unused_message(unused: list[str], inputs: list[str], command) -> str:
+    """Names the program does not use, with what the user may have meant by each."""
+    from autodiff_cli.commands.table import option_owners
+
     uses = f"its inputs are {_names(inputs)}" if inputs else "it has no inputs"
+    own = sorted(flag for flag in command.flags() if flag.startswith("--"))
     hints = []
     for name in unused:
-        close = difflib.get_close_matches(f"--{name}", option_names, n=1, cutoff=0.6)
-        if close:
+        owners = option_owners(f"--{name}")
+        if owners:
+            hints.append(f"--{name} is an option of {_names(owners)}, not of {command.name}")
+        elif close := difflib.get_close_matches(f"--{name}", own, n=1, cutoff=0.6):
             hints.append(f"--{name} is not an option (did you mean {close[0]}?)")
     hint = "; " + "; ".join(hints) if hints else ""
     return f"the program does not use {_names(unused)}; {uses}{hint}"

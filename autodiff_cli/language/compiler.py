@@ -42,8 +42,9 @@ class _Compiler:
     State lives for one `compile_program` call (which holds `_lock`).
     """
 
-    def reset(self, source: str) -> None:
+    def reset(self, source: str, inputs: frozenset[str] = frozenset()) -> None:
         self.source = source
+        self.shadowed = inputs  # constants given a value: inputs for this run
         self.instructions: list[Instruction] = []
         self.inputs: list[str] = []
         # What each name means at this point of the program: an input, a constant
@@ -122,7 +123,7 @@ class _Compiler:
         index = self.scope.get(name)
         if index is not None:
             return index
-        if name in CONSTANTS:
+        if name in CONSTANTS and name not in self.shadowed:
             index = self.emit("constant", (), CONSTANTS[name], token)
         elif name in FUNCTIONS:
             raise self.error("name", f"{name} is a function: write {name}(...)", token)
@@ -189,13 +190,16 @@ _parser: Lark | None = None
 _lock = threading.Lock()  # the compiler and post-lexer hold one parse's state
 
 
-def compile_program(text: str) -> Program:
-    """Parse and compile program text; bad input raises AdiffError with its place."""
+def compile_program(text: str, *, shadow: frozenset[str] = frozenset()) -> Program:
+    """Parse and compile program text; bad input raises AdiffError with its place.
+
+    Constants named in `shadow` (`e` when the user gives `--e 2`) are inputs.
+    """
     global _parser
     with _lock:
         if _parser is None:
             _parser = build_parser(_compiler, _brackets)
-        _compiler.reset(text)
+        _compiler.reset(text, shadow)
         try:
             output = _parser.parse(text)
             return Program(text, _compiler.instructions, output, _compiler.inputs)

@@ -12,9 +12,12 @@ The stderr form follows rustc and ruff, kept short:
 from __future__ import annotations
 
 import unicodedata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autodiff_cli.errors import AdiffError
+
+if TYPE_CHECKING:
+    from autodiff_cli.rendering.style import Style
 
 _TAB = "    "
 # A 100,000-character program on one line must not flood the terminal: a line
@@ -24,9 +27,11 @@ _WIDTH = 80
 _BEFORE = 60
 
 
-def format_error(err: AdiffError) -> str:
-    """`error: <message>`, then the place and the source line with a caret, when known."""
-    lines = [f"error: {err.message}"]
+def format_error(err: AdiffError, style: Style | None = None) -> str:
+    """`error: <message>`, then the place and the source line with a caret, when known;
+    `error:` in red where `style` has colour."""
+    label = style.paint("error:", "red", "bold") if style is not None else "error:"
+    lines = [f"{label} {err.message}"]
     if err.line is None:
         return "\n".join(lines)
     place = f"line {err.line}" if err.column is None else f"line {err.line}, column {err.column}"

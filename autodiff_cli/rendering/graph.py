@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from rich.text import Text
     from rich.tree import Tree
 
+    from autodiff_cli.rendering.style import Style
+
 DEFAULT_MAX_DEPTH = 40
 DEFAULT_MAX_NODES = 1000
 
@@ -28,11 +30,29 @@ _GUIDE_CELLS = 4
 _LABEL_CELLS = 40
 
 
+def print_tree(doc: Mapping[str, Any], style: Style, *, max_depth: int = DEFAULT_MAX_DEPTH,
+               max_nodes: int = DEFAULT_MAX_NODES) -> None:
+    """Draw the tree on stdout: coloured or not, and with ASCII guides and marks where
+    the output cannot encode Unicode (Rich picks its guides from the encoding)."""
+    import sys
+
+    from rich.console import Console
+
+    console = Console(highlight=False, force_terminal=style.color or None,
+                      color_system="auto" if style.color else None)
+    if not style.unicode:
+        # Rich writes characters the stream cannot encode as they are; replace them.
+        sys.stdout.reconfigure(errors="replace")
+    console.print(render_tree(doc, max_depth=max_depth, max_nodes=max_nodes,
+                              unicode=style.unicode))
+
+
 def render_tree(
     doc: Mapping[str, Any],
     *,
     max_depth: int = DEFAULT_MAX_DEPTH,
     max_nodes: int = DEFAULT_MAX_NODES,
+    unicode: bool = True,
 ) -> GraphTree:
     """A Rich renderable: the graph as a tree rooted at the output.
 
@@ -41,7 +61,7 @@ def render_tree(
     (fewer if the console is too narrow) and after `max_nodes` lines, a note
     says how many nodes were left out.
     """
-    return GraphTree(doc, max_depth=max_depth, max_nodes=max_nodes)
+    return GraphTree(doc, max_depth=max_depth, max_nodes=max_nodes, unicode=unicode)
 
 
 @dataclass
@@ -51,11 +71,13 @@ class GraphTree:
     doc: Mapping[str, Any]
     max_depth: int = DEFAULT_MAX_DEPTH
     max_nodes: int = DEFAULT_MAX_NODES
+    unicode: bool = True
 
     def tree(self, width: int) -> Tree:
         """The tree as it is drawn on a console `width` cells wide."""
         fits = max(1, (width - _LABEL_CELLS) // _GUIDE_CELLS)
-        return _TreeBuilder(self.doc, min(self.max_depth, fits), self.max_nodes, fits).build()
+        return _TreeBuilder(self.doc, min(self.max_depth, fits), self.max_nodes, fits,
+                            self.unicode).build()
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Tree]:
         yield self.tree(options.max_width)
@@ -82,6 +104,7 @@ class _TreeBuilder:
     max_depth: int
     max_nodes: int
     width_depth: int
+    unicode: bool = True
     nodes: dict[int, Mapping[str, Any]] = field(init=False)
     drawn: set[int] = field(default_factory=set)
     notes: list[_Note] = field(default_factory=list)
@@ -162,13 +185,15 @@ class _TreeBuilder:
             hint = f"depth {self.width_depth} fills the terminal; try --format dot"
         else:
             hint = "raise --max-depth"
+        dots = "…" if self.unicode else "..."
         if hidden:
-            return f"… {hidden:,} more {_plural(hidden, 'node')} below ({hint})"
+            return f"{dots} {hidden:,} more {_plural(hidden, 'node')} below ({hint})"
         # Everything under here is drawn elsewhere or counted by an earlier note.
         count = len(set(note.roots))
         if note.reason == "nodes":
-            return f"… {count:,} more {_plural(count, 'reference')} to nodes above ({hint})"
-        return f"… {count:,} {_plural(count, 'input')} not expanded, all shown or counted above"
+            return f"{dots} {count:,} more {_plural(count, 'reference')} to nodes above ({hint})"
+        return (f"{dots} {count:,} {_plural(count, 'input')} not expanded, all shown or counted "
+                "above")
 
     def _label(self, node_id: int) -> Text:
         from rich.text import Text
@@ -198,7 +223,8 @@ class _TreeBuilder:
         from rich.text import Text
 
         op = str(self.nodes[node_id]["op"])
-        return Text(f"↑ {op} #{node_id} (shown above)", style="dim")
+        arrow = "↑" if self.unicode else "^"
+        return Text(f"{arrow} {op} #{node_id} (shown above)", style="dim")
 
 
 def _plural(n: int, word: str) -> str:

@@ -9,8 +9,10 @@ Choices, the same in human and JSON output:
 - integral values below 2**53 without `.0` (`125`), because every such value
   is an exact integer; from 2**53 on, exponent form (`1e+16`), because there
   the float no longer stands for one integer;
-- negative zero keeps its sign (`-0`, JSON `-0.0`): it is a real IEEE value
-  (atan2 and 1/x tell it apart) and `-0` reads back as itself;
+- negative zero is `0` for people (Rosenbrock's gradient at its minimum should
+  not read as negative) and keeps its sign in JSON (`-0.0`), where scripts may
+  tell the IEEE values apart (atan2 and 1/x do);
+- `--digits N` rounds to N significant digits for people, never in JSON;
 - JSON has no nan or infinity, so those are the strings "nan", "inf", "-inf".
 """
 
@@ -24,16 +26,21 @@ import numpy as np
 _EXACT_INT_LIMIT = 2.0**53
 
 
-def format_number(v: float) -> str:
-    """Shortest round-tripping text for one float, e.g. `125`, `0.1`, `1e+16`, `-inf`."""
+def format_number(v: float, digits: int | None = None) -> str:
+    """Shortest round-tripping text for one float, e.g. `125`, `0.1`, `1e+16`, `-inf`,
+    or with `digits` the float rounded to that many significant digits (`-13.6`)."""
     v = float(v)
     if math.isnan(v):
         return "nan"
     if math.isinf(v):
         return "inf" if v > 0 else "-inf"
+    if digits is not None:
+        v = float(f"{v:.{digits}g}")
+        if v == 0:
+            return "0"
     if v.is_integer():
         if abs(v) < _EXACT_INT_LIMIT:
-            return "-0" if v == 0 and math.copysign(1.0, v) < 0 else str(int(v))
+            return str(int(v))  # -0.0 too: int() drops its sign
         return np.format_float_scientific(v, unique=True, trim="-")
     return repr(v)
 
@@ -48,22 +55,25 @@ def _as_floats(value: Any) -> np.ndarray:
 SUMMARY_THRESHOLD = 1000
 
 
-def format_value(value: Any) -> str:
-    """A scalar as a number, an array as nested `[1, 2.5, 3]` lists at full precision.
+def format_value(value: Any, digits: int | None = None) -> str:
+    """A scalar as a number, an array as nested `[1, 2.5, 3]` lists at full precision
+    (or rounded to `digits` significant digits).
 
     From two dimensions on, each innermost row gets its own line and the
-    numbers are right-aligned to one width, as NumPy prints a matrix.
+    numbers are right-aligned to one width, as NumPy prints a matrix. Past
+    `SUMMARY_THRESHOLD` elements NumPy's summary is printed instead.
     """
     if isinstance(value, float | int):
-        return format_number(value)
+        return format_number(value, digits)
     arr = _as_floats(value)
     if arr.ndim == 0:
-        return format_number(arr)
+        return format_number(arr, digits)
     if arr.size > SUMMARY_THRESHOLD:
         summary = np.array2string(arr, separator=", ", threshold=SUMMARY_THRESHOLD, edgeitems=3,
-                                  formatter={"float_kind": format_number}, max_line_width=10**6)
+                                  formatter={"float_kind": lambda v: format_number(v, digits)},
+                                  max_line_width=10**6)
         return f"{summary}  ({arr.size:,} elements; --json prints them all)"
-    texts = [format_number(v) for v in arr.ravel().tolist()]
+    texts = [format_number(v, digits) for v in arr.ravel().tolist()]
     if arr.ndim > 1 and texts:
         width = max(map(len, texts))
         texts = [t.rjust(width) for t in texts]
@@ -113,24 +123,15 @@ def json_value(value: Any) -> Any:
     return out.tolist()
 
 
-def _json_default(obj: Any) -> Any:
-    """Let NumPy arrays and scalars (other than float64, a float subclass) into `dumps`."""
-    if isinstance(obj, np.ndarray | np.floating | np.integer):
-        return json_value(obj)
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
-
-
 def dumps(doc: Any) -> str:
     """One strict JSON document on one line, without a trailing newline.
 
-    Floats in `doc` must already have passed through `json_value` (a stray nan
-    raises instead of printing `NaN`); NumPy arrays are converted on the way.
+    Numbers in `doc` must already have passed through `json_value` (`json_document`
+    does it): a stray nan raises instead of printing `NaN`, an array is refused.
     """
     import json  # only --json needs it; human output starts without it
 
-    return json.dumps(doc, allow_nan=False, default=_json_default)
+    return json.dumps(doc, allow_nan=False)
 
 
 def json_document(doc: Any) -> Any:

@@ -51,3 +51,4 @@ class Adiff:
 @pytest.fixture
 def adiff() -> Adiff:
     return Adiff()
+

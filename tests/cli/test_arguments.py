@@ -229,3 +229,75 @@ def test_a_formula_may_start_like_a_short_option(adiff):
 def test_standard_input_must_be_utf8(adiff):
     message = adiff.error("eval", "-", "--x", 1, input=b"x*\xff")
     assert message == "error: standard input is not UTF-8 text\n"
+
+
+# constants given a value (SPEC §1)
+
+
+def test_a_constant_given_a_value_is_an_input_and_a_note_says_so(adiff):
+    result = adiff("grad", "e*x", "--e", 2, "--x", 3, "--json")
+    assert result.exit_code == 0
+    assert adiff.parse(result.stdout) == {"value": 6, "grad": {"e": 3, "x": 2}}
+    assert result.stderr == "note: e is an input here (e = 2), not the constant e = " \
+                            f"{math.e!r}\n"
+
+
+def test_a_constant_given_with_var_is_an_input(adiff):
+    assert adiff.json("eval", "pi * r**2", "-v", "pi=3", "--r", 2) == {"value": 12}
+
+
+def test_a_constant_not_given_a_value_stays_the_constant(adiff):
+    assert adiff.json("eval", "e*x", "--x", 1) == {"value": math.e}
+
+
+# options in the wrong place
+
+
+def test_an_option_given_twice_is_refused(adiff):
+    message = adiff.error("grad", "x*y", "--x", 1, "--y", 2, "--wrt", "x", "--wrt", "y")
+    assert message == "error: --wrt is given twice; give it once\n"
+
+
+def test_an_option_of_another_command_says_which_commands_take_it(adiff):
+    message = adiff.error("hessian", "x*y", "--x", 1, "--y", 2, "--seed", 1)
+    assert "--seed is an option of grad, check and graph, not of hessian" in message
+    message = adiff.error("eval", "x", "--x", 1, "--wrt", "x")
+    assert "--wrt is an option of grad, hessian and check, not of eval" in message
+
+
+def test_an_input_named_like_an_option_of_another_command_is_an_input(adiff):
+    assert adiff.json("hessian", "seed**2", "--seed", 3)["hessian"] == {"seed": {"seed": 2}}
+
+
+def test_json_and_other_common_options_may_stand_before_the_command(adiff):
+    result = adiff("--json", "grad", "(x**2+1)**3", "--x", 2)
+    assert adiff.parse(result.stdout) == {"value": 125, "grad": {"x": 300}}
+    result = adiff("--digits", 3, "eval", "pi")
+    assert result.stdout == "value  3.14\n"
+
+
+def test_a_short_input_option_says_to_use_two_dashes(adiff):
+    message = adiff.error("grad", "x*y", "-x", 1, "-y", 2)
+    assert message == "error: -x 1: an input is given with two dashes, --x 1 (or -v x=1)\n"
+
+
+def test_a_bare_assignment_says_how_inputs_are_given(adiff):
+    message = adiff.error("grad", "x*y", "x=1", "--y", 2)
+    assert message == "error: x=1: an input is given as --x 1 or -v x=1\n"
+
+
+# the program on standard input
+
+
+def test_without_expr_the_program_is_read_from_standard_input(adiff):
+    assert adiff.json("grad", "--x", 2, input="x**3\n") == {"value": 8, "grad": {"x": 12}}
+
+
+def test_without_expr_and_with_empty_standard_input_expr_is_missing(adiff):
+    assert "missing EXPR: standard input was empty" in adiff.error("grad", "--x", 2, input="")
+
+
+def test_a_byte_order_mark_at_the_start_of_a_file_is_ignored(adiff, tmp_path):
+    program = tmp_path / "model.adf"
+    program.write_bytes("\ufeffx**2\n".encode())
+    assert adiff.json("grad", "-f", program, "--x", 3) == {"value": 9, "grad": {"x": 6}}

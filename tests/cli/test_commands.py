@@ -10,6 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import sympy as sp
+from texts import same_text
+
+from autodiff_cli.commands.table import COMMANDS
 
 README = Path(__file__).parents[2] / "README.md"
 
@@ -28,7 +31,7 @@ def readme_examples() -> list[tuple[str, str]]:
 def test_readme_examples_print_what_the_readme_shows(adiff, command, output):
     result = adiff(*shlex.split(command, comments=True)[1:])
     assert result.exit_code == 0
-    assert result.stdout == output
+    assert same_text(result.stdout, output), result.stdout
 
 
 # eval
@@ -148,8 +151,28 @@ def test_grad_of_an_output_that_does_not_depend_on_the_input_is_zero(adiff):
 
 def test_grad_of_the_readme_example(adiff):
     result = adiff("grad", "x**2*y + sin(y)", "--x", 1, "--y", 2)
-    assert result.stdout == (f"value  {2 + math.sin(2)!r}\n∂/∂x   4\n"
-                             f"∂/∂y   {1 + math.cos(2)!r}\n")
+    assert same_text(result.stdout, f"value  {2 + math.sin(2)!r}\n∂/∂x   4\n"
+                                    f"∂/∂y   {1 + math.cos(2)!r}\n")
+
+
+def test_human_output_prints_a_negative_zero_as_0_and_json_keeps_its_sign(adiff):
+    rosenbrock = ("grad", "(1-x)**2 + 100*(y-x**2)**2", "--x", 1, "--y", 1)
+    assert adiff(*rosenbrock).stdout == "value  0\n∂/∂x   0\n∂/∂y   0\n"
+    assert adiff.parse(adiff(*rosenbrock, "--json").stdout) == {"value": 0,
+                                                                "grad": {"x": -0.0, "y": 0}}
+    assert adiff.parse(adiff(*rosenbrock, "--json").stdout)["grad"]["x"] == 0
+
+
+def test_digits_rounds_human_output_and_json_keeps_full_precision(adiff):
+    assert adiff("eval", "x*1.1", "--x", 2, "--digits", 3).stdout == "value  2.2\n"
+    assert adiff("grad", "x**3", "--x", "[1.1, 2]", "--seed", 1, "--digits", 2).stdout == (
+        "value  [1.3, 8]\n∂/∂x   [3.6, 12]\n")
+    assert adiff.json("eval", "x*1.1", "--x", 2, "--digits", 3) == {"value": 2.2}
+    assert adiff.json("eval", "x*1.1", "--x", 3, "--digits", 3) == {"value": 3 * 1.1}
+
+
+def test_digits_must_be_at_least_1(adiff):
+    assert "--digits" in adiff.error("eval", "1", "--digits", 0)
 
 
 # hessian
@@ -268,7 +291,7 @@ def test_check_agrees_and_exits_0(adiff):
     assert row.split()[0] == "x" and row.split()[-1] == "ok"
     assert float(row.split()[1]) == pytest.approx(
         math.exp(0.7) * (math.sin(0.7) + math.cos(0.7)), rel=1e-15)
-    assert summary == ("ok: all 1 derivatives agree "
+    assert summary == ("ok: the derivative agrees "
                        "(|auto - numeric| <= 1e-09 + 1e-06*|numeric|)")
 
 
@@ -311,7 +334,7 @@ def test_check_disagreement_exits_1_and_says_which(adiff):
     result = adiff("check", "x**3", "--x", 2, "--eps", 1, "--rtol", 1e-12)
     assert result.exit_code == 1
     assert result.stdout.splitlines()[1].split() == ["x", "12", "13", "1", "0.077", "DIFFERS"]
-    assert result.stdout.splitlines()[-1].startswith("FAILED: 1 of 1 derivatives disagree")
+    assert result.stdout.splitlines()[-1].startswith("FAILED: 1 of 1 derivative disagrees")
     assert "1e-12*|numeric|" in result.stdout
 
 
@@ -334,6 +357,17 @@ def test_check_rtol_is_relative_to_the_numeric_estimate(adiff, value, agrees):
     # |12 - 13| = 1 against rtol * 13
     result = adiff("check", "x**3", "--x", 2, "--eps", 1, "--atol", 0, "--rtol", value)
     assert result.exit_code == (0 if agrees else 1)
+
+
+def test_check_eps_takes_gradchecks_tolerances_unless_given(adiff):
+    # A central difference with step 1e-6 is good to ~1e-10 absolute: within gradcheck's
+    # atol 1e-5 + rtol 1e-3, far outside the default 1e-9 + 1e-6.
+    grid = ("check", "sum(sin(x)**2)", "--x", "linspace(0, 10, 1000)", "--eps", 1e-6)
+    result = adiff(*grid)
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[-1] == (
+        "ok: all 1,000 derivatives agree (|auto - numeric| <= 1e-05 + 0.001*|numeric|)")
+    assert adiff(*grid, "--rtol", 1e-12, "--atol", 1e-13).exit_code == 1
 
 
 def test_check_non_positive_eps_is_bad_input(adiff):
@@ -431,7 +465,10 @@ def test_graph_dot_is_graphviz_text(adiff):
     out = adiff("graph", "u = x**2 + 1; u*sin(u)", "--x", 2, "--format", "dot").stdout
     lines = out.splitlines()
     assert lines[0] == "digraph adiff {" and lines[-1] == "}"
-    assert '  n0 [label="x #0\\nvalue 2\\ngrad 1.8375466106119709"];' in lines
+    label = next(line for line in lines if line.startswith("  n0 [label="))
+    grad = float(re.search(r"grad ([-\d.e]+)", label)[1])
+    assert label.startswith('  n0 [label="x #0\\nvalue 2\\ngrad ')
+    assert grad == pytest.approx(4 * (math.sin(5) + 5 * math.cos(5)), rel=1e-14)
     assert any(line.startswith("  n6 [label=\"MulBackward0 #6") and "penwidth=2" in line
                for line in lines)
     edges = {line.strip() for line in lines if "->" in line}
@@ -443,7 +480,9 @@ def test_graph_mermaid_is_a_flowchart(adiff):
     out = adiff("graph", "u = x**2 + 1; u*sin(u)", "--x", 2, "--format", "mermaid").stdout
     lines = out.splitlines()
     assert lines[0] == "flowchart TD"
-    assert '  n5["SinBackward0 #35;5<br>value -0.9589242746631385<br>grad 5"]' in lines
+    node = next(line for line in lines if line.startswith('  n5["'))
+    assert re.fullmatch(r'  n5\["SinBackward0 #35;5<br>value (\S+)<br>grad 5"\]', node)
+    assert float(re.search(r"value (\S+)<br>", node)[1]) == pytest.approx(math.sin(5), rel=1e-15)
     edges = {line.strip() for line in lines if "-->" in line}
     assert edges == {"n0 --> n2", "n1 --> n2", "n2 --> n4", "n3 --> n4", "n4 --> n5",
                      "n4 --> n6", "n5 --> n6"}
@@ -465,7 +504,7 @@ def test_graph_of_a_vector_output_takes_a_seed(adiff):
 # every command
 
 
-@pytest.mark.parametrize("command", ["eval", "grad", "hessian", "check", "graph"])
+@pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_help_with_an_example(adiff, command):
     result = adiff(command, "--help")
     assert result.exit_code == 0

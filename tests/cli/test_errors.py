@@ -6,7 +6,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-COMMANDS = ["eval", "grad", "hessian", "check", "graph"]
+from autodiff_cli.commands.table import COMMANDS as TABLE
+
+COMMANDS = sorted(name for name, command in TABLE.items() if command.inputs == "values")
 LARK_WORDS = ["RPAR", "LPAR", "LSQB", "RSQB", "__ANON", "Token(", "$END", "_NL", "NEWLINE",
               "SIGNED", "NUMBER", "NAME", "Traceback"]
 
@@ -249,3 +251,14 @@ def test_calling_a_constant_says_it_is_a_constant(adiff):
 def test_an_empty_wrt_names_no_input(adiff):
     message = adiff.error("grad", "x", "--x", 1, "--wrt", "")
     assert message == "error: --wrt names no input; the program's inputs are x\n"
+
+
+def test_a_nan_made_from_infinite_inputs_is_warned_about(adiff):
+    result = adiff("grad", "x - y", "--x", "inf", "--y", "inf")
+    assert result.exit_code == 0
+    assert result.stderr == "warning: '-' at 1:3 produced nan from inputs inf, inf\n"
+    assert adiff("eval", "0*inf").stderr == "warning: '*' at 1:2 produced nan from inputs 0, inf\n"
+
+
+def test_an_inf_passed_on_is_not_warned_about(adiff):
+    assert adiff("eval", "x + 1", "--x", "inf").stderr == ""

@@ -86,10 +86,11 @@ def test_json_output_does_not_import_rich(args):
 # colour
 
 
-def run_on_a_terminal(*args, env: dict) -> str:
-    """stdout of `adiff *args` when it is a terminal (a pseudo-terminal), as text."""
+def run_on_a_terminal(*args, env: dict, code: int = 0, stderr: bool = False) -> str:
+    """stdout (and stderr, if asked) of `adiff *args` on a pseudo-terminal, as text."""
     main, secondary = pty.openpty()
-    with subprocess.Popen([ADIFF, *map(str, args)], stdout=secondary, stderr=subprocess.PIPE,
+    with subprocess.Popen([ADIFF, *map(str, args)], stdout=secondary,
+                          stderr=secondary if stderr else subprocess.PIPE,
                           stdin=subprocess.DEVNULL, env={**ENV, "TERM": "xterm-256color", **env}
                           ) as process:
         os.close(secondary)
@@ -104,7 +105,7 @@ def run_on_a_terminal(*args, env: dict) -> str:
             chunks.append(chunk)
         process.wait(timeout=60)
     os.close(main)
-    assert process.returncode == 0
+    assert process.returncode == code
     return b"".join(chunks).decode("utf-8")
 
 
@@ -137,10 +138,63 @@ def test_a_terminal_gets_colour():
 
 
 @pytest.mark.parametrize("args", [GRAD, GRAPH, CHECK])
-def test_no_color_turns_colour_off_on_a_terminal(args):
+def test_no_color_turns_every_style_off_on_a_terminal(args):
     text = run_on_a_terminal(*args, env={"NO_COLOR": "1"})
-    assert "300" in text or "MulBackward0" in text or "ok: all 1" in text
-    assert colour_codes(text) == []
+    assert "300" in text or "MulBackward0" in text or "ok: the derivative agrees" in text
+    assert "\x1b[" not in text  # no colour, and no bold either
+
+
+RED = "\x1b[31;1m"
+
+
+def test_failing_verdicts_are_red_and_agreeing_ones_green_on_a_terminal():
+    text = run_on_a_terminal("check", "sum(x**3)", "--x", "[2, 3]", "--eps", 1, "--rtol", 0.05,
+                             env={}, code=1)
+    assert f"{RED}DIFFERS\x1b[0m" in text and f"{RED}FAILED\x1b[0m" in text
+    assert "\x1b[32mok\x1b[0m" in text  # x[1]: 27 against 28 agrees within 5%
+
+
+def test_error_is_red_on_a_terminal():
+    text = run_on_a_terminal("grad", "(x+", "--x", 1, env={}, code=2, stderr=True)
+    assert text.startswith(f"{RED}error:\x1b[0m ")
+
+
+def test_force_color_colours_piped_output():
+    assert colour_codes(adiff(*GRAD, env={"FORCE_COLOR": "1"}).stdout)
+    assert "\x1b[" not in adiff(*GRAD, env={"FORCE_COLOR": "0"}).stdout
+
+
+def test_color_option_overrides_the_terminal_and_the_environment():
+    assert colour_codes(adiff(*GRAD, "--color", "always").stdout)
+    assert colour_codes(adiff(*GRAD, "--color", "always", env={"NO_COLOR": "1"}).stdout)
+    assert "\x1b[" not in run_on_a_terminal(*GRAD, "--color", "never", env={})
+    assert "\x1b[" not in adiff(*GRAD, "--color=never", env={"FORCE_COLOR": "1"}).stdout
+
+
+def test_a_bad_color_choice_is_refused():
+    result = adiff(*GRAD, "--color", "sometimes")
+    assert result.returncode == 2
+    assert result.stderr == "error: --color is auto, always or never, not 'sometimes'\n"
+
+
+# A stdout that cannot encode Unicode (a Windows redirect in cp1252)
+
+
+def test_human_output_falls_back_to_ascii_on_a_legacy_encoding():
+    result = subprocess.run([ADIFF, "hessian", "x**2*y", "--x", "1", "--y", "2"],
+                            capture_output=True, env={**ENV, "PYTHONIOENCODING": "cp1252"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.decode("cp1252").splitlines() == [
+        "value    2", "d/dx     4", "d/dy     1", "d2/dx2   4", "d2/dxdy  2", "d2/dydx  2",
+        "d2/dy2   0"]
+
+
+def test_the_graph_falls_back_to_ascii_on_a_legacy_encoding():
+    result = subprocess.run([ADIFF, *map(str, GRAPH)], capture_output=True,
+                            env={**ENV, "PYTHONIOENCODING": "cp1252"})
+    assert result.returncode == 0, result.stderr
+    text = result.stdout.decode("cp1252")
+    assert "+-- AddBackward0 #4" in text and "`-- ^ AddBackward0 #4 (shown above)" in text
 
 
 # Depth (SPEC §4): a deeply nested program goes through the parser, the evaluation and the
@@ -161,11 +215,13 @@ def deep_grad(program: str, tmp_path: Path, *, stdin: bool = False):
     return json.loads(result.stdout)
 
 
+@pytest.mark.deep
 def test_100000_nested_parentheses(tmp_path):
     n = 100_000
     assert deep_grad("(" * n + "x" + ")" * n, tmp_path) == {"value": 0.5, "grad": {"x": 1}}
 
 
+@pytest.mark.deep
 def test_100000_nested_calls(tmp_path):
     n = 100_000
     doc = deep_grad("sin(" * n + "x" + ")" * n, tmp_path)
@@ -176,12 +232,14 @@ def test_100000_nested_calls(tmp_path):
     assert doc["grad"]["x"] == pytest.approx(slope, rel=1e-9)
 
 
+@pytest.mark.deep
 def test_100000_unary_minus_signs(tmp_path):
     n = 100_001  # odd: the result is -x
     assert deep_grad("- " * n + "x", tmp_path, stdin=True) == {"value": -0.5,
                                                                "grad": {"x": -1}}
 
 
+@pytest.mark.deep
 def test_a_long_chain_of_bindings(tmp_path):
     n = 30_000
     lines = ["a1 = x + 1", *(f"a{i} = a{i - 1} + 1" for i in range(2, n + 1)), f"a{n} * 2"]

@@ -1,0 +1,107 @@
+"""eval, grad and hessian, and what every differentiating command shares:
+which inputs (`--wrt`), which weighting of the output (`--seed`), one backward pass."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import autodiff_cli.core as ad
+from autodiff_cli.commands.job import Job, Result, option_value
+from autodiff_cli.core import anomaly
+from autodiff_cli.errors import AdiffError
+
+
+def evaluate(job: Job, options) -> Result:
+    values, _ = job.run(requires_grad=False)
+    return Result({"value": values[job.program.output].data}, [job.forward_warning(values)])
+
+
+def gradient(job: Job, options) -> Result:
+    names = wrt(job, options.wrt)
+    values, leaves = job.run(requires_grad=True)
+    output = values[job.program.output]
+    weights = seed_weights(job, output, options.seed, "grad")
+    grads, seen = backward(output, [leaves[n] for n in names], weights)
+    return Result({"value": output.data, "grad": dict(zip(names, grads))},
+                  [job.forward_warning(values), job.backward_warning(seen, values)])
+
+
+def hessian(job: Job, options) -> Result:
+    names = wrt(job, options.wrt)
+    values, leaves = job.run(requires_grad=True)
+    output = values[job.program.output]
+    require_scalar(output, "hessian", seed_hint=False)
+    inputs = [leaves[n] for n in names]
+    size = sum(x.size for x in inputs) ** 2
+    if size > job.max_elements:
+        raise AdiffError("size", f"the Hessian would have {size:,} elements, more than the "
+                                 f"limit of {job.max_elements:,} (--max-elements)")
+    with np.errstate(all="ignore"):
+        grads, blocks = ad.gradient_and_hessian(output, inputs)
+    document = {
+        "value": output.data,
+        "grad": dict(zip(names, grads)),
+        "hessian": {a: dict(zip(names, row)) for a, row in zip(names, blocks)},
+    }
+    return Result(document, [job.forward_warning(values)])
+
+
+def show_values(result: Result, options, style) -> None:
+    from autodiff_cli.rendering.human import print_rows, value_rows
+
+    print_rows(value_rows(result.document, style), style)
+
+
+def wrt(job: Job, option: str | None) -> list[str]:
+    """The inputs to differentiate by: `--wrt x,y` in that order, or all in order of appearance."""
+    if option is None:
+        return list(job.program.inputs)
+    names = list(dict.fromkeys(n.strip() for n in option.split(",") if n.strip()))
+    unknown = [n for n in names if n not in job.program.inputs]
+    inputs = ", ".join(job.program.inputs) or "none"
+    if not names:
+        raise AdiffError("name", f"--wrt names no input; the program's inputs are {inputs}")
+    if unknown:
+        raise AdiffError("name", f"--wrt names {', '.join(unknown)}, which the program does not "
+                                 f"use; its inputs are {inputs}")
+    return names
+
+
+def require_scalar(output: ad.Tensor, command: str, *, seed_hint: bool = True) -> None:
+    if output.size != 1:
+        need = ("needs a weighting of its elements: give --seed S, the vector of the "
+                "vector-Jacobian product (--seed 1 gives the elementwise derivative), or use "
+                "adiff jacobian") if seed_hint else "needs one number: reduce the output, e.g. " \
+                                                    "with sum(...)"
+        raise AdiffError("not_scalar",
+                         f"the output is not a scalar (its shape is {output.shape}), so {command} "
+                         f"{need}")
+
+
+def seed_weights(job: Job, output: ad.Tensor, seed: str | None,
+                 command: str) -> np.ndarray | None:
+    """The vector of the vector-Jacobian product: `--seed` broadcast to the output's shape,
+    or None for a scalar output; a non-scalar output without `--seed` is refused."""
+    if seed is None:
+        require_scalar(output, command)
+        return None
+    weights = option_value("--seed", seed, job.max_elements)
+    try:
+        return np.broadcast_to(weights, output.shape)
+    except ValueError:
+        raise AdiffError("shape", f"--seed of shape {np.shape(weights)} does not broadcast to "
+                                  f"the output's shape {output.shape}") from None
+
+
+def backward(output: ad.Tensor, inputs: list[ad.Tensor], weights: np.ndarray | None,
+             *, accumulate: bool = False):
+    """d output / d inputs (zeros where the output does not depend on one), and any anomaly."""
+    if not output.requires_grad or not inputs:
+        return [np.zeros(x.shape) for x in inputs], None
+    with anomaly.watch() as seen:
+        if accumulate:
+            output.backward(weights)
+            grads = [x.grad for x in inputs]
+        else:
+            grads = ad.grad(output, inputs, grad_outputs=weights, allow_unused=True)
+    return [np.zeros(x.shape) if g is None else g.data for x, g in zip(inputs, grads)], seen.first

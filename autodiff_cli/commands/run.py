@@ -1,0 +1,50 @@
+"""One run of a command: read the program and its inputs, compute, print.
+
+The same path serves every row of the command table: the computation returns a
+`Result` (a SPEC §4 document, warnings for stderr, an exit code), which is
+printed as strict JSON with `--json`, else by the command's display.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+from autodiff_cli.commands.options import ALL, Options
+from autodiff_cli.commands.table import Command
+from autodiff_cli.errors import AdiffError
+
+
+def resolve(name: str):
+    """"module:function" of `autodiff_cli.commands`, imported on first use."""
+    module, function = name.split(":")
+    return getattr(importlib.import_module(f"autodiff_cli.commands.{module}"), function)
+
+
+def check_choices(options: Options) -> None:
+    for option in ALL.values():
+        value = getattr(options, option.name)
+        if option.choices and value not in option.choices:
+            choices = ", ".join(option.choices[:-1]) + " or " + option.choices[-1]
+            raise AdiffError("usage", f"{option.long} is {choices}, not {value!r}")
+
+
+def run(command: Command, options: Options) -> int:
+    """Run `command` and print its result; return the exit code."""
+    check_choices(options)
+    from autodiff_cli.commands.job import load
+
+    job = load(command, options)
+    result = resolve(command.compute)(job, options)
+    for warning in result.warnings:
+        sys.stderr.write(warning + "\n")
+    if options.json:
+        from autodiff_cli.rendering.numbers import dumps, json_document
+
+        sys.stdout.write(dumps(json_document(result.document)) + "\n")
+    else:
+        from autodiff_cli.rendering.style import style_for
+
+        style = style_for(sys.stdout, color=options.color, digits=options.digits)
+        resolve(command.show)(result, options, style)
+    return result.exit_code
