@@ -64,7 +64,9 @@ class Job:
         """An instruction in the user's words: `log`, `'/'`."""
         instruction = self.program.instructions[index]
         if instruction.op == "call":
-            return instruction.param
+            return instruction.param.name
+        if instruction.op == "compare":
+            return f"'{instruction.param}'"
         return f"'{SYMBOLS.get(instruction.op, instruction.op)}'"
 
     def forward_warning(self, values: list[ad.Tensor]) -> str | None:

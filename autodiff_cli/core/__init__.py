@@ -1,9 +1,11 @@
 """The autograd core: reverse-mode differentiation on NumPy with PyTorch's semantics.
 
-Its modules: `grad_mode`; `primitives` (the registry of operations); `tensor`
-(Tensor, which is its own graph node, and `apply`); `functions` (the language's
-functions); `anomaly` (where a nan came from); `engine` (backward, grad);
-`hessian`; `optim` (SGD); `gradcheck` (numeric derivatives, for `adiff check`).
+Its modules: `registry` (the tables of primitives and functions); `primitives`
+(every operation with its VJP rules) and `numerics` (their stable NumPy forms);
+`grad_mode`; `tensor` (Tensor, which is its own graph node, and `apply`);
+`functions` (the vocabulary: `ad.sin`, `ad.sum(x, axis=0)`); `anomaly` (where a
+nan came from); `engine` (backward, grad); `hessian`; `optim` (SGD); `gradcheck`
+(numeric derivatives, for `adiff check`).
 """
 
 from autodiff_cli.core import anomaly

@@ -121,7 +121,7 @@ class Tensor:
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", precision=8, floatmode="maxprec")
         if self._op is not None:
-            return f"tensor({body}, grad_fn=<{self._op.node_name}>)"
+            return f"tensor({body}, grad_fn=<{self.grad_fn.name()}>)"
         if self.requires_grad:
             return f"tensor({body}, requires_grad=True)"
         return f"tensor({body})"
@@ -219,16 +219,16 @@ class Tensor:
     def __pow__(self, other):
         if type(other) is float or type(other) is int:
             return _pow_constant(self, float(other))
-        return _functions.pow(self, other)
+        return power(self, other)
 
     def __rpow__(self, other):
-        return _functions.pow(other, self)
+        return power(other, self)
 
     def __matmul__(self, other):
-        return _functions.matmul(self, other)
+        return matmul(self, other)
 
     def __rmatmul__(self, other):
-        return _functions.matmul(other, self)
+        return matmul(other, self)
 
     def __neg__(self):
         return apply(P.NEG, self)
@@ -240,11 +240,12 @@ class Tensor:
         return apply(P.ABS, self)
 
     def __getitem__(self, index):
-        return _functions.select(self, index)
+        return select(self, index)
 
     @property
     def T(self) -> Tensor:
-        return apply(P.TRANSPOSE, self) if len(np.shape(self._data)) == 2 else self
+        """The axes reversed, as NumPy's `.T` (a vector is its own transpose)."""
+        return apply(P.TRANSPOSE, self, None) if np.ndim(self._data) >= 2 else self
 
     # Comparisons give plain boolean arrays, as masks, not differentiable tensors.
     def __lt__(self, other):
@@ -270,6 +271,45 @@ def _move_history(source: Tensor, target: Tensor) -> None:
         target._b = source._b
 
 
+def power(x, y) -> Tensor:
+    """x ** y. A constant number exponent records PowBackward0, a tensor one PowBackward1."""
+    if type(y) is not Tensor and np.ndim(y) == 0:
+        return apply(P.POW_CONSTANT, x, float(y))
+    return apply(P.POW, x, y)
+
+
+def matmul(a, b) -> Tensor:
+    """a @ b for vectors and matrices, recorded under PyTorch's names (Dot, Mv, Mm)."""
+    ranks = (np.ndim(_raw(a)), np.ndim(_raw(b)))
+    if ranks == (1, 1):
+        return apply(P.DOT, a, b)
+    if ranks == (2, 1):
+        return apply(P.MV, a, b)
+    if ranks == (1, 2):
+        return apply(P.MV, apply(P.TRANSPOSE, b, None), a)
+    if ranks == (2, 2):
+        return apply(P.MM, a, b)
+    raise ValueError(
+        f"@ takes vectors and matrices, got operands with {ranks[0]} and {ranks[1]} dimensions"
+    )
+
+
+def select(x, index) -> Tensor:
+    """NumPy's basic indexing: x[i], A[1, 0], x[1:], A[:, 0], x[::-1] (integers and slices)."""
+    index = index if isinstance(index, tuple) else (index,)
+    for i in index:
+        if isinstance(i, bool) or not isinstance(i, (int, np.integer, slice)):
+            raise TypeError(f"only integers and slices can index, got {i!r}")
+    ndim = np.ndim(_raw(x))
+    if len(index) > ndim:
+        raise IndexError(
+            f"too many indices: {len(index)} for a value with {ndim} dimension"
+            f"{'' if ndim == 1 else 's'}"
+        )
+    index = tuple(i if isinstance(i, slice) else int(i) for i in index)
+    return apply(P.SELECT, x, index)
+
+
 def arguments(t: Tensor) -> tuple:
     """The arguments an operation was applied to (unary and binary ones live in slots)."""
     arity = t._op.arity
@@ -285,7 +325,7 @@ class Node:
         self.tensor = tensor
 
     def name(self) -> str:
-        return self.tensor._op.node_name
+        return self.tensor._op.node_name_for(arguments(self.tensor))
 
     @property
     def next_functions(self) -> tuple:
@@ -443,9 +483,6 @@ def tensor(data, requires_grad: bool = False) -> Tensor:
         data = data._data
     return Tensor(np.array(data), requires_grad=requires_grad)
 
-
-# functions.py builds on this module; operators reach it through this late import.
-from autodiff_cli.core import functions as _functions  # noqa: E402
 
 Tensor.__add__, Tensor.__radd__ = binary(P.ADD), binary(P.ADD, reflected=True)
 Tensor.__sub__, Tensor.__rsub__ = binary(P.SUB), binary(P.SUB, reflected=True)

@@ -1,9 +1,11 @@
 """Runs a Program's instructions on the autograd core, in one plain loop.
 
 Every shape is checked here before the core is called, for two reasons: a
-mistake in the program (shapes that do not broadcast, an index out of range)
-becomes an AdiffError placed at the operation that made it, and no result
-larger than `max_elements` is ever allocated.
+mistake in the program (shapes that do not broadcast, an index out of range, a
+bad axis) becomes an AdiffError placed at the operation that made it, and no
+result larger than `max_elements` is ever allocated. A function's own shape
+rule (from the core's table) says what it would make; what the core raises for
+an argument it cannot take is told in the same way.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from autodiff_cli.core import functions as core
-from autodiff_cli.core.tensor import Tensor, constant, tensor
+from autodiff_cli.core import primitives as P
+from autodiff_cli.core.functions import SingularMatrixError
+from autodiff_cli.core.registry import FUNCTIONS, Function, ShapeError
+from autodiff_cli.core.tensor import Tensor, apply, constant, power, select, tensor
 from autodiff_cli.errors import AdiffError
 from autodiff_cli.language.program import SYMBOLS, Instruction, Program
 
@@ -23,9 +27,10 @@ from autodiff_cli.language.program import SYMBOLS, Instruction, Program
 _ARITHMETIC = {
     op: (f"'{SYMBOLS[op]}'", function)
     for op, function in (("add", operator.add), ("sub", operator.sub), ("mul", operator.mul),
-                         ("div", operator.truediv), ("pow", core.pow))
+                         ("div", operator.truediv), ("pow", power))
 }
-_ELEMENTWISE_CALLS = {"pow", "atan2", "hypot", "min", "max", "clip"}
+_COMPARISONS = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal,
+                "==": np.equal, "!=": np.not_equal}
 _MAX_DIMENSIONS = 32  # adiff's own cap on nested array literals (NumPy 1.x's limit)
 
 
@@ -60,7 +65,8 @@ def evaluate(program: Program, values: Mapping, max_elements: int) -> list[Tenso
                 value = values[instruction.param]
                 results.append(value if isinstance(value, Tensor) else tensor(value))
             else:
-                results.append(_run(instruction, [results[i] for i in args], numbers, max_elements))
+                results.append(_run(instruction, [results[i] for i in args], numbers,
+                                    max_elements))
                 if op == "neg" and args[0] in numbers:
                     numbers.add(position)
         except AdiffError as error:
@@ -78,49 +84,89 @@ def _run(instruction: Instruction, args: list[Tensor], numbers: set[int], limit:
         return args[0] @ args[1]
     if op == "call":
         return _call(instruction, args, numbers, limit)
+    if op == "compare":
+        shape = _broadcast(f"'{param}'", args)
+        _check_size(f"'{param}'", shape, limit)
+        return tensor(_COMPARISONS[param](args[0]._data, args[1]._data).astype(np.float64))
     if op == "array":
         return _array(args, limit)
     if op == "index":
         _check_index(args[0].shape, param)
-        return args[0][param]
+        return select(args[0], param)
     raise AssertionError(f"unknown instruction {op}")
 
 
 def _call(instruction: Instruction, args: list[Tensor], numbers: set[int], limit: int) -> Tensor:
-    name = instruction.param
-    if name in _ELEMENTWISE_CALLS:
-        _check_size(name, _broadcast(name, args), limit)
-        if name == "pow":
-            args = [args[0], _exponent(instruction.args[1], args[1], numbers)]
-    elif name == "dot":
-        shapes = args[0].shape, args[1].shape
-        if len(shapes[0]) != 1 or shapes[0] != shapes[1]:
-            raise AdiffError(
-                "shape", f"dot takes two vectors of the same length, got shapes {_pair(shapes)}"
-            )
-    elif name == "linspace":
-        return _linspace(args, limit)
-    return getattr(core, name)(*args)
+    """A function of the core's table, its parameters read from the argument values."""
+    call = instruction.param
+    function = FUNCTIONS[call.name]
+    positional, at = [], 0
+    for count, parameter in zip(call.counts, function.arguments):
+        if parameter.kind == "Values":
+            positional.append(args[at:at + count])
+        elif call.name == "pow" and parameter.name == "y" and instruction.args[at] in numbers:
+            positional.append(float(args[at]._data))  # a number exponent: PowBackward0
+        else:
+            positional.append(_read(function, parameter, args[at]))
+        at += count
+    by_name = {p.name: p for p in function.keywords}
+    keywords = {name: _read(function, by_name[name], value)
+                for name, value in zip(call.keywords, args[at:])}
+    try:
+        if function.shape is not None:
+            _check_size(call.name, tuple(function.shape(*positional, **keywords)), limit)
+        return function.call(*positional, **keywords)
+    except SingularMatrixError as error:
+        raise AdiffError("singular", _told(call.name, error)) from None
+    except ShapeError as error:
+        raise AdiffError("shape", _told(call.name, error)) from None
+    except (ValueError, IndexError, TypeError) as error:
+        raise AdiffError("value", _told(call.name, error)) from None
 
 
-def _exponent(index: int, value: Tensor, numbers: set[int]) -> Tensor | float:
-    return float(value._data) if index in numbers else value
+def _told(name: str, error: Exception) -> str:
+    """The core's message with the function's name: "dot takes two vectors ...",
+    "sum: axis 2 is out of range ..."."""
+    message = str(error)
+    return f"{name} {message}" if message.startswith(("takes ", "cannot ")) else \
+        f"{name}: {message}"
 
 
-def _linspace(args: list[Tensor], limit: int) -> Tensor:
-    start, stop, count = args
-    if start.shape or stop.shape:
-        raise AdiffError("shape", "linspace's a and b must be numbers, not arrays")
-    if count.shape:
-        raise AdiffError("value", f"linspace's n must be a number, not an array of shape "
-                                  f"{count.shape}")
-    n = count.item()
-    if not (math.isfinite(n) and n == int(n) and n >= 1):
-        raise AdiffError("value", f"linspace's n must be a whole number of at least 1, got {n:g}")
-    _check_size("linspace", (int(n),), limit)
-    # Ends that need no gradient go in as numbers, for exactly NumPy's points.
-    start, stop = (end if end.requires_grad else end.item() for end in (start, stop))
-    return core.linspace(start, stop, int(n))
+def _read(function: Function, parameter, value: Tensor):
+    """An argument as its parameter's kind: a tensor for a value, else a Python number,
+    integer, flag or list of integers read from a constant."""
+    kind = parameter.kind
+    if kind is None:
+        return value
+    data = value._data
+    where = f"{function.name}'s {parameter.name}"
+    if value.requires_grad:
+        raise AdiffError("value", f"{where} must be a constant, not computed from the inputs")
+    if kind == "Number":
+        if np.ndim(data):
+            raise AdiffError("value", f"{where} must be a number, not an array of shape "
+                                      f"{np.shape(data)}")
+        return float(data)
+    if kind == "Flag":
+        if np.ndim(data) or float(data) not in (0.0, 1.0):
+            raise AdiffError("value", f"{where} is 0 or 1, got {_shown(data)}")
+        return bool(data)
+    if np.ndim(data) > (0 if kind == "Integer" else 1) or not np.all(np.isfinite(data)) or \
+            not np.all(np.asarray(data) == np.round(data)):
+        raise AdiffError("value", f"{where} must be {_KINDS_IN_WORDS[kind]}, got {_shown(data)}")
+    if np.ndim(data) == 0:
+        return int(data)
+    return [int(v) for v in np.ravel(data)]
+
+
+_KINDS_IN_WORDS = {"Integer": "a whole number", "Axis": "a whole number or a list of them",
+                   "Shape": "a whole number or a list of them"}
+
+
+def _shown(data) -> str:
+    from autodiff_cli.rendering.numbers import format_value
+
+    return format_value(data)
 
 
 def _array(elements: list[Tensor], limit: int) -> Tensor:
@@ -134,7 +180,7 @@ def _array(elements: list[Tensor], limit: int) -> Tensor:
     if len(shape) >= _MAX_DIMENSIONS:
         raise AdiffError("shape", f"an array can have at most {_MAX_DIMENSIONS} dimensions")
     _check_size("an array", (len(elements), *shape), limit)
-    return core.stack(elements)
+    return apply(P.STACK, 0, *elements)
 
 
 def _broadcast(name: str, args: list[Tensor]) -> tuple[int, ...]:
@@ -168,14 +214,15 @@ def _matmul_shape(left: tuple[int, ...], right: tuple[int, ...]) -> tuple[int, .
     return left[:-1] + right[1:]
 
 
-def _check_index(shape: tuple[int, ...], index: tuple[int, ...]) -> None:
+def _check_index(shape: tuple[int, ...], index: tuple) -> None:
+    """Integer indices must be in range; slices clamp, as in NumPy."""
     if len(index) > len(shape):
         dimensions = f"{len(shape)} dimension{'' if len(shape) == 1 else 's'}"
         raise AdiffError(
             "index", f"too many indices: {len(index)} for a value with {dimensions}, shape {shape}"
         )
     for axis, (i, size) in enumerate(zip(index, shape, strict=False)):
-        if not -size <= i < size:
+        if not isinstance(i, slice) and not -size <= i < size:
             raise AdiffError("index", f"index {i} is out of range for axis {axis} of size {size}")
 
 

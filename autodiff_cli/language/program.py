@@ -21,6 +21,16 @@ SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "matmul": "@", "pow":
            "neg": "unary -", "index": "[]", "array": "[...]"}
 
 
+class Call(NamedTuple):
+    """A call's parameter: the function's `name`, the `keywords` given (their values are
+    the last arguments, in this order), and `counts`: how many arguments each
+    positional argument takes, 1 for a value and n for a list such as concat's [a, b]."""
+
+    name: str
+    keywords: tuple[str, ...] = ()
+    counts: tuple[int, ...] = ()
+
+
 def line_of(source: str, line: int) -> str:
     """The text of a 1-based line, counted as Lark counts them (only '\\n' ends one)."""
     lines = source.split("\n")
@@ -32,9 +42,10 @@ class Instruction(NamedTuple):
 
     `op` is one of: "input" (param: the name), "constant" (param: the float),
     "add" "sub" "mul" "div" "matmul" "pow" (two args), "neg" (one arg),
-    "call" (param: the function's name, args: its arguments), "array" (args: the
-    elements, stacked along a new first axis) and "index" (param: the tuple of
-    integer indices, one arg). `args` are indices of earlier instructions.
+    "compare" (param: the operator, two args; 1.0 or 0.0, no gradient), "call"
+    (param: a `Call`, args: its arguments), "array" (args: the elements, stacked
+    along a new first axis) and "index" (param: a tuple of integers and slices,
+    one arg). `args` are indices of earlier instructions.
     `line`/`column` (1-based) are those of the operator, name or '[' that wrote it.
     """
 

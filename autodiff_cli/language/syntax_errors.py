@@ -11,7 +11,7 @@ from __future__ import annotations
 from lark import Token, UnexpectedCharacters, UnexpectedToken
 
 from autodiff_cli.errors import AdiffError
-from autodiff_cli.language.functions import FUNCTIONS
+from autodiff_cli.language.functions import vocabulary
 from autodiff_cli.language.parser import Brackets
 from autodiff_cli.language.program import line_of
 
@@ -24,6 +24,11 @@ WORDS = {
     "SLASH": "'/'",
     "AT": "'@'",
     "POW": "'**'",
+    "SUPERSCRIPT": "a superscript exponent",
+    "COMPARE": "a comparison",
+    "COLON": "':'",
+    "DOT": "'.'",
+    "DEF_HEAD": "a function definition",
     "LSQB": "'['",
     "_RSQB": "']'",
     "_LPAR": "'('",
@@ -41,7 +46,8 @@ WORDS = {
 # of its terminals are expected; `hides` are then left unsaid as less likely.
 _GROUPS = (
     ("a number, a name or '('", {"NUMBER", "NAME", "_LPAR"}, {"LSQB", "PLUS", "MINUS"}),
-    ("an operator", {"PLUS", "MINUS", "STAR", "SLASH", "AT", "POW"}, {"LSQB", "_LPAR", "_ASSIGN"}),
+    ("an operator", {"PLUS", "MINUS", "STAR", "SLASH", "AT", "POW"},
+     {"LSQB", "_LPAR", "_ASSIGN", "SUPERSCRIPT", "COMPARE", "DOT"}),
     ("the end of the statement", {"SEMICOLON", "NEWLINE", "$END"}, set()),
 )
 _OPERANDS = {"NUMBER", "NAME", "_LPAR"}
@@ -80,7 +86,12 @@ def syntax_error(
                 message += f" (the '{bracket}' at {bracket.line}:{bracket.column} is not closed)"
         elif token.type in _OPENER_OF and (mismatch := _bracket_mismatch(token, brackets)):
             message = mismatch
-        elif expected == {"MINUS", "NUMBER"}:
+        elif token.type == "COMPARE" and _after_comparison(error):
+            message = (f"comparisons do not chain: for a < b < c write (a < b) * (b < c); "
+                       f"'{token}' follows a comparison")
+        elif token.type == "_COMMA" and (comma := _decimal_comma(source, token)):
+            message = comma
+        elif {"MINUS", "NUMBER"} <= set(expected) and "NAME" not in expected:
             message = f"an index must be a whole number such as 0 or -1, not '{token}'"
         elif token.type in _OPERANDS and "STAR" in expected:
             message = _missing_operator(error, token)
@@ -116,8 +127,27 @@ def _missing_operator(error: UnexpectedToken, token: Token) -> str:
     """Two operands in a row: name the one before when the parser still holds it."""
     stack = error.interactive_parser.parser_state.value_stack if error.interactive_parser else []
     before = stack[-1] if stack else None
-    if isinstance(before, Token) and before.type == "NAME" and before in FUNCTIONS:
+    if isinstance(before, Token) and before.type == "NAME" and before in vocabulary():
         return f"{before} is a function: write {before}(...)"
     if isinstance(before, Token) and before.type in ("NUMBER", "NAME"):
         return f"missing operator between '{before}' and '{token}'"
     return f"missing operator before '{token}'"
+
+
+def _after_comparison(error: UnexpectedToken) -> bool:
+    """Whether the parser holds `a <op> b` when another comparison comes."""
+    parser = error.interactive_parser
+    stack = parser.parser_state.value_stack if parser else []
+    return len(stack) >= 2 and isinstance(stack[-2], Token) and stack[-2].type == "COMPARE"
+
+
+def _decimal_comma(source: str, comma: Token) -> str | None:
+    """`0,5`: a number, a comma and digits with no space, where no comma may stand."""
+    at = comma.start_pos
+    before, after = source[:at], source[at + 1:]
+    if before[-1:].isdigit() and after[:1].isdigit():
+        whole = before[len(before.rstrip("0123456789")):]
+        fraction = after[: len(after) - len(after.lstrip("0123456789"))]
+        return (f"unexpected ',': a decimal comma? write {whole}.{fraction}, "
+                f"not {whole},{fraction}")
+    return None

@@ -79,10 +79,15 @@ def test_sigmoid_saturates_without_overflow_and_with_zero_gradient(x, result) ->
         assert value_and_grad(ad.sigmoid, x) == (result, [0.0])
 
 
-def test_softplus_above_the_threshold_20_is_x_with_gradient_1() -> None:
+def test_softplus_is_exact_above_pytorchs_threshold_of_20() -> None:
+    # PyTorch returns x and 1 from x = 20 on, off by log1p(exp(-x)); adiff keeps it:
+    # softplus(30) = 30 + log1p(exp(-30)) = 30 + 9.3576229688397e-14 (mpmath), and
+    # softplus'(30) = sigmoid(30) = 1 - 9.3576229688397e-14 to double precision.
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert value_and_grad(ad.softplus, 30.0) == (30.0, [1.0])
+        value, (grad,) = value_and_grad(ad.softplus, 30.0)
+    assert value == 30.000000000000092 and value > 30
+    assert grad == pytest.approx(1 - 9.3576229688397e-14, rel=1e-16) and grad < 1
 
 
 def test_softplus_far_below_zero_underflows_to_zero_without_warnings() -> None:
