@@ -1,13 +1,38 @@
-"""The core's Adam (SPEC §5), step by step against torch.optim.Adam."""
+"""The engine of `adiff minimize` (SPEC §3), and the core's Adam (§5).
+
+Problems come as plain NumPy callbacks; SciPy's Rosenbrock function, gradient and
+Hessian are the oracle for the quasi-Newton and Newton methods.
+"""
+
+import subprocess
+import sys
 
 import numpy as np
 import pytest
+from scipy.optimize import minimize as scipy_minimize
+from scipy.optimize import rosen, rosen_der, rosen_hess
 
 import autodiff_cli as ad
 from autodiff_cli.core.optim import Adam
+from autodiff_cli.core.optimize import METHODS, minimize
 
 X = np.array([1.0, 2.0, 3.0, 4.0])
 Y = np.array([3.0, 5.0, 7.0, 9.0])
+
+
+def regression(p):
+    """The seeds' training example: mean((w*X + b - Y)**2), its minimum at w = 2, b = 1."""
+    w, b = p
+    r = w * X + b - Y
+    return np.mean(r**2), np.array([np.mean(2 * r * X), np.mean(2 * r)])
+
+
+def regression_hessian(p):
+    return np.array([[2 * np.mean(X * X), 2 * np.mean(X)], [2 * np.mean(X), 2.0]])
+
+
+def rosenbrock(x):
+    return rosen(x), rosen_der(x)
 
 
 # -- Adam against torch.optim.Adam ------------------------------------------------------
@@ -63,3 +88,130 @@ def test_adam_leaves_a_parameter_without_gradient_alone():
 def test_adam_refuses_a_beta_of_one():
     with pytest.raises(ValueError, match="Invalid beta parameter at index 1: 1.0"):
         Adam([ad.tensor(1.0, requires_grad=True)], betas=(0.9, 1.0))
+
+
+# -- minimize -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("method", METHODS)
+def test_every_method_learns_w_2_and_b_1_from_the_seeds_data(method):
+    result = minimize(regression, [0.0, 0.0], method=method, hessian=regression_hessian)
+    assert result.converged and result.method == method
+    assert result.x == pytest.approx([2.0, 1.0], abs=1e-6)
+    assert result.grad_norm < 1e-8
+    assert result.value == regression(result.x)[0] == pytest.approx(0.0, abs=1e-15)
+    assert 1 <= result.steps <= 1000
+
+
+def test_gd_and_adam_take_hundreds_of_steps_at_their_default_lr_of_0_1():
+    assert minimize(regression, [0.0, 0.0], method="gd").steps == 528
+    assert minimize(regression, [0.0, 0.0], method="adam").steps == 770
+
+
+def test_adam_at_pytorchs_lr_of_1e_3_needs_more_than_the_default_1000_steps():
+    short = minimize(regression, [0.0, 0.0], method="adam", lr=1e-3)
+    assert not short.converged and short.steps == 1000
+    assert np.all(short.x < 1.0)  # Adam moves each variable by at most about lr a step
+    long = minimize(regression, [0.0, 0.0], method="adam", lr=1e-3, steps=20_000)
+    assert long.converged and long.steps == 12_362
+    assert long.x == pytest.approx([2.0, 1.0], abs=1e-6)
+
+
+@pytest.mark.parametrize("method", ["bfgs", "lbfgs", "newton", "cg"])
+@pytest.mark.parametrize("x0", [[-1.2, 1.0], np.zeros(10)], ids=["2-D", "10-D"])
+def test_rosenbrock_converges_to_all_ones(method, x0):
+    result = minimize(rosenbrock, x0, method=method, hessian=rosen_hess)
+    assert result.converged
+    assert result.x == pytest.approx(np.ones(len(x0)), abs=1e-7)
+    assert result.grad_norm == np.linalg.norm(rosen_der(result.x)) < 1e-8
+    assert result.value == rosen(result.x)
+
+
+def test_an_offset_does_not_stop_bfgs_where_scipy_alone_stops_on_precision_loss():
+    # f + 1e4 leaves f's last changes below rounding: SciPy's line search gives up early.
+    def offset(x):
+        return rosen(x) + 1e4, rosen_der(x)
+
+    alone = scipy_minimize(offset, [-1.2, 1.0], jac=True, method="BFGS",
+                           options={"gtol": 1e-8, "norm": 2})
+    assert not alone.success and "precision loss" in alone.message
+    assert np.linalg.norm(alone.jac) > 1e-8
+    result = minimize(offset, [-1.2, 1.0], method="bfgs")
+    assert result.converged and result.x == pytest.approx([1.0, 1.0], abs=1e-7)
+
+
+def test_lbfgs_goes_on_past_scipys_default_relative_reduction_test():
+    alone = scipy_minimize(rosen, [-1.2, 1.0], jac=rosen_der, method="L-BFGS-B",
+                           options={"gtol": 1e-8})
+    assert "RELATIVE REDUCTION" in alone.message and np.linalg.norm(alone.jac) > 1e-5
+    assert minimize(rosenbrock, [-1.2, 1.0], method="lbfgs").converged
+
+
+def test_bfgs_that_cannot_move_stops_and_says_so_before_steps_run_out():
+    # From (-1.2, 1, ...) the 10-D Rosenbrock function leads to its other minimum near
+    # x0 = -1, where f is about 4 and rounding hides the last decrease from the line search.
+    result = minimize(rosenbrock, np.tile([-1.2, 1.0], 5), method="bfgs")
+    assert not result.converged and result.steps < 1000
+    assert result.grad_norm == np.linalg.norm(rosen_der(result.x)) >= 1e-8
+    assert result.x[0] == pytest.approx(-0.99, abs=0.01)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_too_few_steps_is_reported_as_not_converged(method):
+    result = minimize(regression, [0.0, 0.0], method=method, steps=1, hessian=regression_hessian)
+    assert not result.converged and result.steps == 1
+    assert result.grad_norm == np.linalg.norm(regression(result.x)[1]) >= 1e-8
+
+
+def test_gd_with_too_large_an_lr_stops_at_the_first_non_finite_gradient():
+    norms = []
+    with np.errstate(over="ignore", invalid="ignore"):  # the overflow is the point
+        result = minimize(regression, [0.0, 0.0], method="gd", lr=1e10,
+                          callback=lambda step, value, norm: norms.append(norm))
+    assert not result.converged and result.steps == len(norms) < 1000
+    assert np.isfinite(norms[:-1]).all() and not np.isfinite(norms[-1])
+    assert not np.isfinite(result.grad_norm)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_callback_runs_once_per_step_at_the_new_point(method):
+    calls = []
+    result = minimize(regression, [0.0, 0.0], method=method, hessian=regression_hessian,
+                      callback=lambda *call: calls.append(call))
+    assert [step for step, _, _ in calls] == list(range(1, result.steps + 1))
+    assert calls[-1] == (result.steps, result.value, result.grad_norm)
+
+
+def test_evaluations_count_the_calls_of_value_and_grad():
+    points = []
+
+    def counted(x):
+        points.append(x)
+        return rosenbrock(x)
+
+    result = minimize(counted, [-1.2, 1.0], method="bfgs")
+    assert result.evaluations == len(points)
+    assert len({p.tobytes() for p in points}) == len(points)  # no point asked twice
+
+
+def test_a_point_that_is_already_a_minimum_takes_no_step():
+    result = minimize(regression, [2.0, 1.0], method="bfgs")
+    assert result.converged and result.steps == 0 and result.evaluations == 1
+
+
+def test_an_unknown_method_is_refused_with_the_list_of_methods():
+    with pytest.raises(ValueError, match="unknown method 'nelder-mead': choose one of "
+                                         "bfgs, lbfgs, newton, cg, gd, adam"):
+        minimize(regression, [0.0, 0.0], method="nelder-mead")
+
+
+def test_newton_needs_the_hessian():
+    with pytest.raises(ValueError, match="needs the exact Hessian"):
+        minimize(regression, [0.0, 0.0], method="newton")
+
+
+def test_importing_the_engines_does_not_load_scipy():
+    code = "import sys, autodiff_cli.core.optimize; print('scipy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"
+
