@@ -1,8 +1,8 @@
-"""The engine of `adiff minimize`, on flat float64 vectors.
+"""The engines of `adiff minimize` and `adiff solve`, on flat float64 vectors.
 
-It sees a problem only through callbacks (value and gradient, Hessian), so it knows
-nothing of the language that built it. SciPy does the quasi-Newton and Newton work and
-is imported only when one of its methods runs.
+They see a problem only through callbacks (value and gradient, Hessian, residual and
+Jacobian), so they know nothing of the language that built it. SciPy does the
+quasi-Newton and Newton work and is imported only when one of its methods runs.
 """
 
 from __future__ import annotations
@@ -38,6 +38,16 @@ class MinimizeResult:
     converged: bool  # grad_norm < tol
     method: str
     evaluations: int  # calls of value_and_grad
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    """What `adiff solve` reports."""
+
+    x: np.ndarray
+    residual_norm: float  # 2-norm of F(x)
+    steps: int  # Newton steps taken
+    converged: bool  # residual_norm < tol
 
 
 class _Objective:
@@ -158,3 +168,54 @@ def _options(method: str, tol: float, maxiter: int, n: int) -> dict:
         return {"maxiter": maxiter, "gtol": tol}  # trust-exact's test is the 2-norm already
     return {"maxiter": maxiter, "gtol": tol, "norm": 2}
 
+
+# Halvings of a Newton step before the line search gives up: 2**-60 shrinks even the
+# huge step of a nearly singular Jacobian (1e18 relative to x) to a useful length.
+_HALVINGS = 60
+
+
+def solve(residual_and_jacobian, x0, *, steps: int = 100, tol: float = 1e-12,
+          callback=None) -> SolveResult:
+    """Find x with F(x) = 0 (n equations, n unknowns) by Newton's method from x0.
+
+    `residual_and_jacobian(x) -> (F(x), J(x))`, J of shape (n, n). Each Newton step is
+    damped by halving it until ||F||² decreases enough (Armijo), so that a far start
+    does not throw the iteration away; where J is singular the step is the least-squares
+    one. Stops when ||F|| < tol, after `steps` steps, or when no step decreases ||F||
+    (a minimum of ||F|| that is not a root). `callback(step, residual_norm)` runs after
+    every step.
+    """
+    x = np.array(x0, dtype=np.float64).reshape(-1)
+    residual, jacobian = _residual(residual_and_jacobian, x)
+    taken = 0
+    while taken < steps and not np.linalg.norm(residual) < tol:
+        try:
+            dx = np.linalg.solve(jacobian, -residual)
+        except np.linalg.LinAlgError:  # singular: the shortest dx that minimises ||J dx + F||
+            dx = np.linalg.lstsq(jacobian, -residual)[0]
+        squared = residual @ residual
+        slope = 2 * residual @ (jacobian @ dx)  # d/dt ||F(x + t dx)||² at t = 0
+        if not slope < 0:
+            break  # no descent along dx: ∇||F||² = 2 Jᵀ F vanishes, or values are not finite
+        t = 1.0
+        for _ in range(_HALVINGS):
+            trial = x + t * dx
+            new_residual, new_jacobian = _residual(residual_and_jacobian, trial)
+            if new_residual @ new_residual <= squared + 1e-4 * t * slope:  # False for nan
+                break
+            t /= 2
+        else:
+            break  # no step along dx decreases ||F||² enough
+        x, residual, jacobian = trial, new_residual, new_jacobian
+        taken += 1
+        if callback is not None:
+            callback(taken, float(np.linalg.norm(residual)))
+    residual_norm = float(np.linalg.norm(residual))
+    return SolveResult(x, residual_norm, taken, bool(residual_norm < tol))
+
+
+def _residual(residual_and_jacobian, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """F(x) flat and J(x) as a square matrix, whatever shapes the caller returns (n = 1)."""
+    residual, jacobian = residual_and_jacobian(x.copy())
+    residual = np.array(residual, dtype=np.float64).reshape(-1)
+    return residual, np.array(jacobian, dtype=np.float64).reshape(residual.size, x.size)

@@ -1,4 +1,4 @@
-"""The engine of `adiff minimize` (SPEC §3), and the core's Adam (§5).
+"""The engines of `adiff minimize` and `adiff solve` (SPEC §3), and the core's Adam (§5).
 
 Problems come as plain NumPy callbacks; SciPy's Rosenbrock function, gradient and
 Hessian are the oracle for the quasi-Newton and Newton methods.
@@ -14,7 +14,7 @@ from scipy.optimize import rosen, rosen_der, rosen_hess
 
 import autodiff_cli as ad
 from autodiff_cli.core.optim import Adam
-from autodiff_cli.core.optimize import METHODS, minimize
+from autodiff_cli.core.optimize import METHODS, minimize, solve
 
 X = np.array([1.0, 2.0, 3.0, 4.0])
 Y = np.array([3.0, 5.0, 7.0, 9.0])
@@ -215,3 +215,64 @@ def test_importing_the_engines_does_not_load_scipy():
                          check=True)
     assert out.stdout.strip() == "False"
 
+
+# -- solve ------------------------------------------------------------------------------
+
+def test_the_cube_root_of_2():
+    calls = []
+    result = solve(lambda x: (x**3 - 2, 3 * x**2), [1.0], callback=lambda *c: calls.append(c))
+    assert result.converged and result.residual_norm < 1e-12
+    assert result.x[0] == pytest.approx(2 ** (1 / 3), abs=1e-12)
+    assert [step for step, _ in calls] == list(range(1, result.steps + 1))
+    assert calls[-1] == (result.steps, result.residual_norm)
+
+
+def test_a_scalar_problem_may_return_plain_numbers():
+    result = solve(lambda x: (float(x[0] ** 3 - 2), float(3 * x[0] ** 2)), 1.0)
+    assert result.converged and result.x[0] == pytest.approx(2 ** (1 / 3), abs=1e-12)
+
+
+def circle_and_hyperbola(v):
+    x, y = v
+    return np.array([x**2 + y**2 - 5, x * y - 2]), np.array([[2 * x, 2 * y], [y, x]])
+
+
+def test_a_2x2_nonlinear_system():
+    result = solve(circle_and_hyperbola, [3.0, 0.5])
+    assert result.converged and result.x == pytest.approx([2.0, 1.0], abs=1e-12)
+
+
+def line_and_hyperbola(v):
+    """Roots (1, 2) and (4, 0.5); the Jacobian is singular on the line x = 2y."""
+    x, y = v
+    return np.array([x + 2 * y - 5, x * y - 2]), np.array([[1.0, 2.0], [y, x]])
+
+
+def test_a_singular_jacobian_at_the_start_takes_the_least_squares_step():
+    assert np.linalg.det(line_and_hyperbola([2.0, 1.0])[1]) == 0
+    result = solve(line_and_hyperbola, [2.0, 1.0])
+    assert result.converged and result.x == pytest.approx([1.0, 2.0], abs=1e-12)
+
+
+def test_a_function_with_no_root_is_reported_as_not_converged():
+    result = solve(lambda x: (x**2 + 1, 2 * x), [3.0])
+    assert not result.converged
+    assert result.residual_norm >= 1.0  # x**2 + 1 never goes below 1
+    assert result.x[0] == pytest.approx(0.0, abs=1e-6)  # where ||F|| is smallest
+
+
+def test_a_start_where_newton_cannot_move_stops_at_once():
+    result = solve(lambda x: (x**3 - 2, 3 * x**2), [0.0])  # F'(0) = 0 and F(0) != 0
+    assert not result.converged and result.steps == 0 and result.residual_norm == 2.0
+
+
+def test_too_few_newton_steps_is_reported_as_not_converged():
+    result = solve(circle_and_hyperbola, [3.0, 0.5], steps=2)
+    assert not result.converged and result.steps == 2
+    assert result.residual_norm == np.linalg.norm(circle_and_hyperbola(result.x)[0])
+
+
+def test_the_line_search_keeps_a_far_start_from_overshooting():
+    # Plain Newton on atan from x = 10 jumps to about -138 and diverges; damped, it converges.
+    result = solve(lambda x: (np.arctan(x), 1 / (1 + x**2)), [10.0])
+    assert result.converged and abs(result.x[0]) < 1e-12
