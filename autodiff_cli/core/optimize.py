@@ -7,7 +7,6 @@ quasi-Newton and Newton work and is imported only when one of its methods runs.
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,21 +59,24 @@ class _Objective:
     def __init__(self, value_and_grad) -> None:
         self.value_and_grad = value_and_grad
         self.evaluations = 0
-        self.recent: deque = deque(maxlen=4)
+        self.recent: dict[bytes, tuple[float, np.ndarray]] = {}  # x's bytes, oldest first
 
     def __call__(self, x: np.ndarray) -> tuple[float, np.ndarray]:
-        for seen, value, grad in self.recent:
-            if np.array_equal(seen, x):
-                return value, grad.copy()
-        return self.evaluate(x)
+        seen = self.recent.get(np.asarray(x, dtype=np.float64).tobytes())
+        if seen is None:
+            return self.evaluate(x)
+        return seen[0], seen[1].copy()
 
     def evaluate(self, x: np.ndarray) -> tuple[float, np.ndarray]:
         """Call value_and_grad at x, which the caller knows to be new."""
         x = np.array(x, dtype=np.float64)
-        value, grad = self.value_and_grad(x.copy())
+        key = x.tobytes()
+        value, grad = self.value_and_grad(x)
         value, grad = float(value), np.array(grad, dtype=np.float64).reshape(x.shape)
         self.evaluations += 1
-        self.recent.append((x, value, grad))
+        if len(self.recent) == 4:
+            del self.recent[next(iter(self.recent))]
+        self.recent[key] = (value, grad)
         return value, grad.copy()
 
 
