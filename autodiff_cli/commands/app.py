@@ -126,17 +126,17 @@ INPUTS_HELP = "Inputs: --NAME VALUE or --NAME=VALUE for each free name; VALUE is
               "expression: 2, -pi/4, 1e-3, [1,2,3], linspace(0,1,5)."
 
 
-def _annotation(option: Option):
+def _annotation(option: Option, default):
     """The Typer declaration of one option."""
     if option.is_flag:
         kind = bool
     elif option.repeat:
         kind = list[option.type] | None
     else:
-        kind = option.type if option.default is not None else option.type | None
+        kind = option.type if default is not None else option.type | None
     return Annotated[kind, typer.Option(
         *option.flags, metavar=option.metavar, help=option.help, min=option.minimum,
-        show_default=option.default not in (None, False) and not option.repeat)]
+        show_default=default not in (None, False) and not option.repeat)]
 
 
 def _callback(command: Command):
@@ -158,9 +158,10 @@ def _callback(command: Command):
                 help="The program: a formula such as 'sin(x)*y', or statements separated by "
                      "';' or newlines; '-' reads it from standard input.")]))
     for option in command.options:
+        default = command.defaults.get(option.name, option.default)
         parameters.append(inspect.Parameter(option.name, inspect.Parameter.KEYWORD_ONLY,
-                                            default=option.default,
-                                            annotation=_annotation(option)))
+                                            default=default,
+                                            annotation=_annotation(option, default)))
     callback.__signature__ = inspect.Signature(parameters)
     callback.__annotations__ = {p.name: p.annotation for p in parameters}
     callback.__name__ = callback.__qualname__ = command.name

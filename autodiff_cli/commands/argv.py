@@ -106,10 +106,10 @@ def _is_option(arg: str, takes_value: dict[str, bool]) -> bool:
     return head.startswith("--") and bool(NAME.match(head[2:])) and head[2:] not in CONSTANTS
 
 
-def parse_assignment(text: str) -> tuple[str, str]:
-    """`x=2` from `-v x=2` / `--var x=2` as (name, value text)."""
+def parse_assignment(text: str, option: str = "--var") -> tuple[str, str]:
+    """`x=2` from `-v x=2`, `--var x=2` or `--tangent x=2` as (name, value text)."""
     name, eq, value = text.partition("=")
     name = name.strip()
     if not eq or not NAME.match(name):
-        raise AdiffError("usage", f"--var takes NAME=VALUE, got {text!r}")
+        raise AdiffError("usage", f"{option} takes NAME=VALUE, got {text!r}")
     return name, value

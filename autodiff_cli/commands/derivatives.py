@@ -3,6 +3,8 @@ which inputs (`--wrt`), which weighting of the output (`--seed`), one backward p
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 import autodiff_cli.core as ad
@@ -44,6 +46,103 @@ def hessian(job: Job, options) -> Result:
         "hessian": {a: dict(zip(names, row)) for a, row in zip(names, blocks)},
     }
     return Result(document, [job.forward_warning(values)])
+
+
+def jacobian(job: Job, options) -> Result:
+    from autodiff_cli.core.forms import jacobian_of
+
+    names = wrt(job, options.wrt)
+    values, leaves = job.run(requires_grad=True)
+    output = values[job.program.output]
+    inputs = [leaves[n] for n in names]
+    size = output.size * sum(x.size for x in inputs)
+    if size > job.max_elements:
+        raise AdiffError("size", f"the Jacobian would have {size:,} elements, more than the "
+                                 f"limit of {job.max_elements:,} (--max-elements)")
+    blocks = jacobian_of(output, inputs, options.mode)
+    return Result({"value": output.data, "jacobian": dict(zip(names, blocks))},
+                  [job.forward_warning(values)])
+
+
+def jvp(job: Job, options) -> Result:
+    """Σ ∂output/∂x · t_x in one tangent pass over the graph (forward mode)."""
+    from autodiff_cli.commands.argv import parse_assignment
+    from autodiff_cli.core.jet import propagate
+
+    given = [parse_assignment(t, "--tangent") for t in options.tangent or []]
+    tangents: dict[str, str] = {}
+    for name, text in given:
+        if name not in job.program.inputs:
+            raise AdiffError("name", f"--tangent names {name}, which the program does not use; "
+                                     f"its inputs are {', '.join(job.program.inputs) or 'none'}")
+        if name in tangents:
+            raise AdiffError("name", f"--tangent {name} is given twice")
+        tangents[name] = text
+    values, leaves = job.run(requires_grad=True)
+    output = values[job.program.output]
+    directions = {}
+    for name, leaf in leaves.items():
+        if tangents and name not in tangents:
+            continue
+        t = option_value(f"--tangent {name}", tangents[name], job.max_elements) \
+            if tangents else np.ones(())
+        try:
+            directions[leaf] = np.broadcast_to(t, leaf.shape)
+        except ValueError:
+            raise AdiffError("shape", f"the tangent of {name} has shape {np.shape(t)}, which "
+                                      f"does not broadcast to {name}'s shape {leaf.shape}") from None
+    with np.errstate(all="ignore"):
+        series = propagate(output, directions, order=1)
+    return Result({"value": output.data, "jvp": series[1]}, [job.forward_warning(values)])
+
+
+MAX_ORDER = 170  # 171! overflows a float64: the derivatives would be inf
+
+
+def taylor(job: Job, options) -> Result:
+    """f, f', ..., f⁽ᴺ⁾ in one input, by pushing a truncated series through the graph."""
+    from autodiff_cli.core.jet import propagate
+
+    if options.order > MAX_ORDER:
+        raise AdiffError("value", f"--order goes up to {MAX_ORDER} (170! is the largest "
+                                  f"factorial a float64 holds), got {options.order}")
+    inputs = job.program.inputs
+    if options.wrt is None and len(inputs) != 1:
+        raise AdiffError("usage", f"taylor differentiates in one input; the program has "
+                                  f"{len(inputs)} ({', '.join(inputs) or 'none'}): name one "
+                                  "with --wrt")
+    names = wrt(job, options.wrt)
+    if len(names) != 1:
+        raise AdiffError("usage", f"taylor differentiates in one input; --wrt names "
+                                  f"{len(names)}")
+    (name,) = names
+    if np.size(job.values[name]) != 1 or np.ndim(job.values[name]):
+        raise AdiffError("shape", f"taylor needs a scalar input; {name} has shape "
+                                  f"{np.shape(job.values[name])}")
+    values, leaves = job.run(requires_grad=True)
+    output = values[job.program.output]
+    if output.shape:
+        raise AdiffError("not_scalar", f"taylor needs a scalar output; its shape is "
+                                       f"{output.shape} (reduce it, e.g. with sum(...))")
+    with np.errstate(all="ignore"):
+        coefficients = propagate(output, {leaves[name]: np.ones(())}, order=options.order)
+        derivatives = coefficients * np.array([math.factorial(k) for k in
+                                               range(options.order + 1)], dtype=np.float64)
+    return Result({"value": output.data, "wrt": name, "derivatives": derivatives,
+                   "coefficients": coefficients}, [job.forward_warning(values)])
+
+
+def show_taylor(result: Result, options, style) -> None:
+    from autodiff_cli.rendering.human import print_rows, print_table
+
+    doc = result.document
+    print_rows([("value", style.value(doc["value"]))], style)
+    x = doc["wrt"]
+    rows = [[str(k), style.number(d), style.number(c)]
+            for k, (d, c) in enumerate(zip(doc["derivatives"], doc["coefficients"]))]
+    order, by = ("ᵏ", "∂") if style.unicode else ("^k", "d")
+    print_table(["k", f"{by}{order}/{by}{x}{order}", f"{by}{order}/{by}{x}{order} / k!"], rows,
+                style, right=[True, True, True])
 
 
 def show_values(result: Result, options, style) -> None:

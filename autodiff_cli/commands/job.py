@@ -143,8 +143,11 @@ def _read_utf8(read, where: str) -> str:
         raise AdiffError("file", f"{where} is not UTF-8 text") from None
 
 
-def load(command, options) -> Job:
-    """The command's program with its inputs' values, from the command line."""
+def load(command, options) -> Job | None:
+    """The command's program with its inputs' values, from the command line (a program
+    without values for `formula`, nothing for `functions`)."""
+    if command.inputs == "none":
+        return None
     given = [*options.inputs, *(parse_assignment(v) for v in options.var or [])]
     texts: dict[str, str | None] = {}
     for name, text in given:
@@ -153,6 +156,11 @@ def load(command, options) -> Job:
         texts[name] = text
     shadowed = frozenset(texts) & CONSTANTS.keys()
     program = compile_program(read_program(options), shadow=shadowed)
+    if command.inputs == "program":
+        if texts:
+            raise AdiffError("usage", f"{command.name} needs no input values; it works on the "
+                                      f"program alone (got --{next(iter(texts))})")
+        return Job(program, {}, options.max_elements)
     for name in sorted(shadowed & set(program.inputs)):
         sys.stderr.write(f"note: {name} is an input here ({name} = {texts[name]}), not the "
                          f"constant {name} = {CONSTANTS[name]!r}\n")

@@ -97,6 +97,32 @@ MAX_DEPTH = Option("max_depth", ("--max-depth",), int, 40, "Draw the tree to thi
 MAX_NODES = Option("max_nodes", ("--max-nodes",), int, 1000, "Draw at most N nodes of the tree.",
                    metavar="N", minimum=1)
 
+# jacobian
+MODE = Option("mode", ("--mode",), str, "auto",
+              "reverse: one backward pass per output element; forward: one forward pass per "
+              "input element; auto: whichever takes fewer.", metavar="auto|forward|reverse",
+              choices=("auto", "forward", "reverse"))
+
+# jvp and taylor
+TANGENT = Option("tangent", ("--tangent",), str, None,
+                 "The tangent of input NAME (a constant expression, broadcast to its shape); "
+                 "inputs without one get 0, and with no --tangent at all every input gets 1. "
+                 "Repeatable.", metavar="NAME=VALUE", repeat=True)
+ORDER = Option("order", ("--order",), int, 6,
+               "The highest derivative, up to 170 (170! is the largest factorial a float holds).",
+               metavar="N", minimum=0)
+
+# minimize and solve
+METHOD = Option("method", ("--method",), str, "bfgs",
+                "bfgs, lbfgs, newton (exact Hessian), cg, gd (plain gradient descent) or adam.",
+                metavar="M", choices=("bfgs", "lbfgs", "newton", "cg", "gd", "adam"))
+STEPS = Option("steps", ("--steps",), int, 1000, "Stop after N steps.", metavar="N", minimum=1)
+TOL = Option("tol", ("--tol",), float, 1e-8,
+             "Converged when the gradient norm (minimize) or the residual norm (solve) is "
+             "below T.", metavar="T")
+LR = Option("lr", ("--lr",), float, None,
+            "The learning rate of gd and adam (default 0.1).", metavar="LR")
+
 # Every option with a program; each command adds its own (see table.py).
 PROGRAM = (FILE, VAR, JSON, MAX_ELEMENTS, DIGITS, COLOR)
 

@@ -46,5 +46,7 @@ def run(command: Command, options: Options) -> int:
         from autodiff_cli.rendering.style import style_for
 
         style = style_for(sys.stdout, color=options.color, digits=options.digits)
+        if not style.unicode:  # the renderers write ASCII forms; anything else is replaced
+            sys.stdout.reconfigure(errors="replace")
         resolve(command.show)(result, options, style)
     return result.exit_code

@@ -15,13 +15,17 @@ from autodiff_cli.commands import options as o
 class Command:
     """One command. `inputs` says what it reads: "values" (a program and a value for
     each input), "program" (a program, no values: formula) or "none" (functions).
-    `batch` marks the commands that take `--batch FILE`."""
+    `batch` marks the commands that take `--batch FILE`; `defaults` overrides the
+    default of a shared option (solve's --tol is 1e-12, minimize's 1e-8)."""
 
-    __slots__ = ("name", "help", "example", "options", "compute", "show", "inputs", "batch")
+    __slots__ = ("name", "help", "example", "options", "compute", "show", "inputs", "batch",
+                 "defaults")
 
     def __init__(self, name: str, help: str, example: str, options: tuple[o.Option, ...],
-                 compute: str, show: str, *, inputs: str = "values", batch: bool = False) -> None:
+                 compute: str, show: str, *, inputs: str = "values", batch: bool = False,
+                 defaults: dict | None = None) -> None:
         self.name = name
+        self.defaults = defaults or {}  # this command's own defaults for shared options
         self.help = help
         self.example = example
         self.compute = compute
@@ -56,6 +60,37 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             "Draw the computation graph after a backward pass: operations, values and gradients.",
             'adiff graph "u = x**2 + 1; u*sin(u)" --x 2 --format dot',
             (o.FORMAT, o.MAX_DEPTH, o.MAX_NODES, o.SEED), "graphs:graph", "graphs:show"),
+    Command("jacobian",
+            "Print the value and the derivative of every output element with respect to every "
+            "input element.",
+            'adiff jacobian "[x*y, x+y, sin(x)]" --x 1 --y 2',
+            (o.WRT, o.MODE), "derivatives:jacobian", "derivatives:show_values"),
+    Command("jvp",
+            "Print the value and the directional derivative along the tangents, by forward "
+            "mode.",
+            'adiff jvp "x**2*y" --x 1 --y 2 --tangent x=1',
+            (o.TANGENT,), "derivatives:jvp", "derivatives:show_values"),
+    Command("taylor",
+            "Print the derivatives f, f', ..., f⁽ᴺ⁾ in one input at the point, and the Taylor "
+            "coefficients, by Taylor-mode differentiation.",
+            'adiff taylor "exp(sin(x))" --x 0 --order 8',
+            (o.WRT, o.ORDER), "derivatives:taylor", "derivatives:show_taylor"),
+    Command("minimize",
+            "Find a minimum of a scalar output from the given point, with exact gradients; "
+            "exit 1 if --steps run out first.",
+            'adiff minimize "mean((w*X + b - Y)**2)" --X "[1,2,3,4]" --Y "[3,5,7,9]" '
+            "--w 0 --b 0 --wrt w,b",
+            (o.WRT, o.METHOD, o.STEPS, o.TOL, o.LR), "optimisation:minimize",
+            "optimisation:show_minimum"),
+    Command("solve",
+            "Find a root of the output (a scalar, or as many equations as unknowns) by Newton's "
+            "method from the given point; exit 1 if it does not converge.",
+            'adiff solve "x**3 - 2" --x 1',
+            (o.WRT, o.STEPS, o.TOL), "optimisation:solve", "optimisation:show_root",
+            defaults={"steps": 100, "tol": 1e-12}),
+    Command("functions", "List the language's functions: arguments, keywords and meaning.",
+            "adiff functions --json", (), "vocabulary:functions", "vocabulary:show",
+            inputs="none"),
 )}
 
 

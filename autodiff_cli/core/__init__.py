@@ -4,7 +4,9 @@ Its modules: `registry` (the tables of primitives and functions); `primitives`
 (every operation with its VJP rules) and `numerics` (their stable NumPy forms);
 `grad_mode`; `tensor` (Tensor, which is its own graph node, and `apply`);
 `functions` (the vocabulary: `ad.sin`, `ad.sum(x, axis=0)`); `anomaly` (where a
-nan came from); `engine` (backward, grad); `hessian`; `optim` (SGD); `gradcheck`
+nan came from); `engine` (backward, grad); `hessian`; `forms` (the functional forms jacobian, jvp, hessian, taylor); `jet`
+(Taylor mode and forward mode: series through the graph); `optim` (SGD, Adam); `optimize` (the
+engines of minimize and solve); `gradcheck`
 (numeric derivatives, for `adiff check`).
 """
 
@@ -13,12 +15,14 @@ from autodiff_cli.core.engine import grad
 from autodiff_cli.core.functions import *  # noqa: F403  (the language's functions)
 from autodiff_cli.core.functions import __all__ as _functions
 from autodiff_cli.core.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from autodiff_cli.core.hessian import gradient_and_hessian, hessian
-from autodiff_cli.core.optim import SGD
+from autodiff_cli.core.forms import hessian, jacobian, jvp, taylor
+from autodiff_cli.core.hessian import gradient_and_hessian
+from autodiff_cli.core.optim import SGD, Adam
 from autodiff_cli.core.tensor import AccumulateGrad, Node, Tensor, tensor
 
 __all__ = [
     "Tensor", "tensor", "Node", "AccumulateGrad", "grad", "hessian", "gradient_and_hessian",
-    "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "SGD", "anomaly",
+    "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "SGD", "Adam", "anomaly",
+    "jacobian", "jvp", "taylor",
     *_functions,
 ]

@@ -125,7 +125,12 @@ def _seeds(outputs, gradients, create_graph) -> list:
 def _run(outputs, seeds, *, retain_graph, create_graph, wanted, pruned=None) -> None:
     """Send gradients from `outputs` into leaves' `.grad` (`wanted is None`), or into
     `wanted`, a dict of the tensors whose gradients `grad()` returns, running only the
-    operations `pruned` names (see `_leading_to`)."""
+    operations `pruned` names (see `_leading_to`).
+
+    The loop takes the latest ready operation, runs its VJP step (`_vjp`), and adds
+    each gradient it makes to what its argument has pending; leaves collect theirs
+    until the end (`_accumulate`).
+    """
     needed, run = pruned if pruned is not None else (None, None)
     pending: dict[Tensor, object] = {}
     ready: list[tuple[int, Tensor]] = []
@@ -142,8 +147,8 @@ def _run(outputs, seeds, *, retain_graph, create_graph, wanted, pruned=None) -> 
         from autodiff_cli.core.functions import TENSOR_MATH as ns
     else:
         ns = ARRAY_MATH
-    watch = anomaly.current_watch()
-    check_stamps = _tensor_module.in_place_used
+    step = _Step(ns, create_graph, needed, anomaly.current_watch(),
+                 _tensor_module.in_place_used)
     gc_was_enabled = gc.isenabled()
     gc.disable()  # the loop makes many small objects; a collection within it frees nothing
     try:
@@ -160,39 +165,7 @@ def _run(outputs, seeds, *, retain_graph, create_graph, wanted, pruned=None) -> 
                         continue  # nothing wanted below it: not run, not freed
                 if t._freed:
                     raise RuntimeError(FREED)
-                op = t._op
-                arity = op.arity
-                if arity == 2:  # most operations: their arguments, without a loop
-                    a, b = t._a, t._b
-                    args = a, b
-                    if not create_graph:
-                        values = (a._data if type(a) is Tensor else a,
-                                  b._data if type(b) is Tensor else b)
-                else:
-                    args = (t._a,) if arity == 1 else t._a
-                    if not create_graph:
-                        values = [a._data if type(a) is Tensor else a for a in args]
-                if check_stamps:
-                    _refuse_changed(t, args)
-                if create_graph:
-                    values, ans = args, t
-                else:
-                    ans = t._data
-                rules = op.rules
-                mask = t._mask
-                for i in _EDGES[mask] if mask < len(_EDGES) else _edges(mask):
-                    a = args[i]
-                    if needed is not None and a not in needed:
-                        continue
-                    gi = (rules[i](ns, g, ans, values[0], values[1]) if arity == 2
-                          else rules[i](ns, g, ans, *values))
-                    # Two scalars always fit; anything else is compared by shape.
-                    if (type(gi) is not _FLOAT or type(a._data) is not _FLOAT) and (
-                        gi.shape != a._data.shape
-                    ):
-                        gi = _fit(ns, gi, a, op, i)
-                    if watch is not None:
-                        watch.check_backward(t, g, values, gi)
+                for a, gi in step(t, g):
                     if a._op is None:
                         leaves.append((a, gi))
                     else:
@@ -212,6 +185,55 @@ def _run(outputs, seeds, *, retain_graph, create_graph, wanted, pruned=None) -> 
     finally:
         if gc_was_enabled:
             gc.enable()
+
+
+class _Step:
+    """One node's VJP step: the gradient of each argument that gets one, from the node's
+    rules, reduced to the argument's shape. The same for every node of one pass."""
+
+    __slots__ = ("ns", "create_graph", "needed", "watch", "check_stamps")
+
+    def __init__(self, ns, create_graph: bool, needed, watch, check_stamps: bool) -> None:
+        self.ns = ns
+        self.create_graph = create_graph
+        self.needed = needed  # grad(): the tensors on paths to a wanted one, else None
+        self.watch = watch
+        self.check_stamps = check_stamps
+
+    def __call__(self, t: Tensor, g) -> list[tuple[Tensor, object]]:
+        op = t._op
+        arity = op.arity
+        create_graph = self.create_graph
+        if arity == 2:  # most operations: their arguments, without a loop
+            a, b = t._a, t._b
+            args = a, b
+            values = args if create_graph else (a._data if type(a) is Tensor else a,
+                                                b._data if type(b) is Tensor else b)
+        else:
+            args = (t._a,) if arity == 1 else t._a
+            values = args if create_graph else [
+                a._data if type(a) is Tensor else a for a in args]
+        if self.check_stamps:
+            _refuse_changed(t, args)
+        ans = t if create_graph else t._data
+        ns, rules, needed, watch = self.ns, op.rules, self.needed, self.watch
+        mask = t._mask
+        out = []
+        for i in _EDGES[mask] if mask < len(_EDGES) else _edges(mask):
+            a = args[i]
+            if needed is not None and a not in needed:
+                continue
+            gi = (rules[i](ns, g, ans, values[0], values[1]) if arity == 2
+                  else rules[i](ns, g, ans, *values))
+            # Two scalars always fit; anything else is compared by shape.
+            if (type(gi) is not _FLOAT or type(a._data) is not _FLOAT) and (
+                gi.shape != a._data.shape
+            ):
+                gi = _fit(ns, gi, a, op, i)
+            if watch is not None:
+                watch.check_backward(t, g, values, gi)
+            out.append((a, gi))
+        return out
 
 
 def _edges(mask: int) -> tuple[int, ...]:

@@ -34,15 +34,10 @@ def print_tree(doc: Mapping[str, Any], style: Style, *, max_depth: int = DEFAULT
                max_nodes: int = DEFAULT_MAX_NODES) -> None:
     """Draw the tree on stdout: coloured or not, and with ASCII guides and marks where
     the output cannot encode Unicode (Rich picks its guides from the encoding)."""
-    import sys
-
     from rich.console import Console
 
     console = Console(highlight=False, force_terminal=style.color or None,
                       color_system="auto" if style.color else None)
-    if not style.unicode:
-        # Rich writes characters the stream cannot encode as they are; replace them.
-        sys.stdout.reconfigure(errors="replace")
     console.print(render_tree(doc, max_depth=max_depth, max_nodes=max_nodes,
                               unicode=style.unicode))
 

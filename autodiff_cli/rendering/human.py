@@ -46,10 +46,13 @@ def print_rows(rows: Sequence[tuple[str, str]], style: Style) -> None:
     write("\n".join(lines))
 
 
-def print_table(headers: Sequence[str], rows: Sequence[Sequence[Cell]], style: Style, *,
+def print_table(headers: Sequence[str] | None, rows: Sequence[Sequence[Cell]], style: Style, *,
                 right: Sequence[bool] = ()) -> None:
-    """A table with a header row; columns flagged in `right` are right-aligned."""
-    widths = [max(len(_text(c)) for c in column) for column in zip(headers, *rows)]
+    """A table with a header row (unless None); columns flagged in `right` are right-aligned."""
+    table = ([headers] if headers is not None else []) + list(rows)
+    if not table:
+        return
+    widths = [max(len(_text(c)) for c in column) for column in zip(*table)]
 
     def line(cells, header=False):
         painted = [
@@ -58,7 +61,8 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[Cell]], style: S
         ]
         return "  ".join(painted).rstrip()
 
-    write("\n".join([line(headers, header=True)] + [line(r) for r in rows]))
+    lines = [line(headers, header=True)] if headers is not None else []
+    write("\n".join(lines + [line(r) for r in rows]))
 
 
 def value_rows(document: dict, style: Style) -> list[tuple[str, str]]:
@@ -69,6 +73,10 @@ def value_rows(document: dict, style: Style) -> list[tuple[str, str]]:
     for a, row in document.get("hessian", {}).items():
         for b, h in row.items():
             rows.append((style.partial(a, 2, b), style.value(h)))
+    for name, j in document.get("jacobian", {}).items():
+        rows.append((style.partial(name), style.value(j)))
+    if "jvp" in document:
+        rows.append(("jvp", style.value(document["jvp"])))
     return rows
 
 
