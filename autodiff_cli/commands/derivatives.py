@@ -90,7 +90,8 @@ def jvp(job: Job, options) -> Result:
             directions[leaf] = np.broadcast_to(t, leaf.shape)
         except ValueError:
             raise AdiffError("shape", f"the tangent of {name} has shape {np.shape(t)}, which "
-                                      f"does not broadcast to {name}'s shape {leaf.shape}") from None
+                                      f"does not broadcast to {name}'s shape {leaf.shape}"
+                             ) from None
     with np.errstate(all="ignore"):
         series = propagate(output, directions, order=1)
     return Result({"value": output.data, "jvp": series[1]}, [job.forward_warning(values)])

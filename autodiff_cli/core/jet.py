@@ -104,7 +104,7 @@ for _name in ("sign", "floor", "ceil", "round", "trunc"):
     TAYLOR[_name] = _constant
 
 
-# --- arithmetic -------------------------------------------------------------------------------------
+# --- arithmetic -----------------------------------------------------------------------------------
 
 rule("add")(lambda ans, a, b: S.add(a, b))
 rule("sub")(lambda ans, a, b: S.sub(a, b))
@@ -114,7 +114,7 @@ rule("pow_constant")(lambda ans, a, c: S.power(a, c, value0=ans))
 rule("pow")(lambda ans, a, b: S.pow(a, b))
 rule("reciprocal")(lambda ans, a: S.reciprocal(a))
 
-# --- elementary functions -----------------------------------------------------------------------------
+# --- elementary functions -------------------------------------------------------------------------
 
 rule("sin")(lambda ans, a: S.sin_cos(a)[0])
 rule("cos")(lambda ans, a: S.sin_cos(a)[1])
@@ -152,7 +152,7 @@ rule("lgamma")(lambda ans, a: S.lgamma(a))
 rule("digamma")(lambda ans, a: S.digamma(a))
 rule("polygamma")(lambda ans, a, n: S.polygamma(n, a))
 
-# --- kinks: the VJP rules' choices, so both modes agree ------------------------------------------------
+# --- kinks: the VJP rules' choices, so both modes agree -------------------------------------------
 
 rule("abs")(lambda ans, a: np.sign(a[0]) * a)
 rule("relu")(lambda ans, a: (a[0] > 0) * a)
@@ -175,7 +175,8 @@ def _clip(ans, x, lo, hi):
 
 
 rule("where")(lambda ans, mask, a, b: S.where(mask, a, b))
-rule("mod")(lambda ans, a, b: S.sub(a, S.mul(b, S.constant(np.floor(a[0] / b[0]), len(a) - 1))))
+rule("mod")(lambda ans, a, b: S.sub(a, S.mul(b, S.constant(np.floor(a[0] / b[0]),
+                                                              len(a) - 1))))
 rule("logaddexp")(lambda ans, a, b: S.logaddexp(a, b))
 rule("atan2")(lambda ans, y, x: S.atan2(y, x))
 
@@ -203,7 +204,7 @@ def _xlogy(ans, a, b):
     return S.where(zero, S.constant(np.zeros(np.shape(ans)), len(a) - 1), S.mul(a, S.log(b)))
 
 
-# --- reductions -----------------------------------------------------------------------------------------
+# --- reductions -----------------------------------------------------------------------------------
 
 
 def _reduced_axes(ndim: int, axis) -> tuple[int, ...]:
@@ -286,7 +287,7 @@ def _norm(ans, a, axis, ord, keepdims):
     return out if keepdims else out.reshape((len(a), *np.shape(ans)))
 
 
-# --- along an axis --------------------------------------------------------------------------------------
+# --- along an axis --------------------------------------------------------------------------------
 
 
 @rule("softmax")
@@ -316,7 +317,7 @@ def _cumprod(ans, a, axis):
     return np.moveaxis(moved, -1, 1 + axis)
 
 
-# --- products and linear algebra ---------------------------------------------------------------------------
+# --- products and linear algebra ------------------------------------------------------------------
 
 rule("dot")(lambda ans, a, b: S.bilinear(a, b, np.dot))
 rule("mv", "mm")(lambda ans, a, b: S.bilinear(a, b, np.matmul))
