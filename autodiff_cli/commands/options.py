@@ -112,6 +112,12 @@ ORDER = Option("order", ("--order",), int, 6,
                "The highest derivative, up to 170 (170! is the largest factorial a float holds).",
                metavar="N", minimum=0)
 
+# plot
+ORDERS = Option("orders", ("--order",), str, "0,1",
+                "The orders to draw: 0 is f, 1 is f', 2 is f''...", metavar="0,1,2")
+OUTPUT = Option("output", ("--output",), Path, None,
+                "Write the plot to FILE (as text) instead of the terminal.", metavar="FILE")
+
 # minimize and solve
 METHOD = Option("method", ("--method",), str, "bfgs",
                 "bfgs, lbfgs, newton (exact Hessian), cg, gd (plain gradient descent) or adam.",

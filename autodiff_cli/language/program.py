@@ -21,6 +21,11 @@ SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "matmul": "@", "pow":
            "neg": "unary -", "index": "[]", "array": "[...]"}
 
 
+# Operators and groups of functions that act element by element.
+ELEMENTWISE = frozenset({"add", "sub", "mul", "div", "pow", "neg", "compare"})
+ELEMENTWISE_GROUPS = frozenset({"elementwise", "special", "binary"})
+
+
 class Call(NamedTuple):
     """A call's parameter: the function's `name`, the `keywords` given (their values are
     the last arguments, in this order), and `counts`: how many arguments each
@@ -81,6 +86,29 @@ class Program:
         )
 
     __hash__ = None  # mutable lists inside: equal programs, but not dictionary keys
+
+    def is_elementwise(self) -> bool:
+        """Whether every output element depends only on the same element of each input
+        (broadcasting aside): no reductions, indexing, matrix products or shapes, and
+        array literals only of constants. Such a program may be run on many points at
+        once by giving its inputs one more axis."""
+        from autodiff_cli.language.functions import vocabulary
+
+        table = vocabulary()
+        constant: set[int] = set()
+        for k, instruction in enumerate(self.instructions):
+            op, args = instruction.op, instruction.args
+            if op == "constant" or (op != "input" and args and all(a in constant for a in args)):
+                constant.add(k)
+            elif op in ELEMENTWISE or op == "input":
+                continue
+            elif op == "call" and (table[instruction.param.name].group in ELEMENTWISE_GROUPS
+                                   or instruction.param.counts == (1, 1) and
+                                   instruction.param.name in ("min", "max")):
+                continue
+            else:
+                return False
+        return True
 
     def source_line(self, line: int) -> str:
         """The text of a line, to show under an error or warning placed there."""
