@@ -32,6 +32,10 @@ def check_choices(options: Options) -> None:
 def run(command: Command, options: Options) -> int:
     """Run `command` and print its result; return the exit code."""
     check_choices(options)
+    if options.batch is not None:
+        from autodiff_cli.commands.batch import run as run_batch
+
+        return run_batch(command, options, resolve(command.compute), _write_line)
     from autodiff_cli.commands.job import load
 
     job = load(command, options)
@@ -50,3 +54,9 @@ def run(command: Command, options: Options) -> int:
             sys.stdout.reconfigure(errors="replace")
         resolve(command.show)(result, options, style)
     return result.exit_code
+
+
+def _write_line(text: str) -> None:
+    """One line of output, flushed at once: a batch's reader sees each point as it is done."""
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()

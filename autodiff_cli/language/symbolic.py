@@ -445,9 +445,18 @@ def simplified(expr: sympy.Expr) -> sympy.Expr:
         return min(usable, key=_printed_length)  # min keeps the first of equals: the raw one
 
 
+# Without fork (Windows) factor and simplify run in this process, on small expressions only.
+INLINE_OPERATIONS = 20
+
+
 def _transformed(expr: sympy.Expr, seconds: float) -> list[sympy.Expr]:
     """factor(expr) and simplify(expr), those of them that a forked child finishes in time."""
-    context = multiprocessing.get_context("fork")
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:
+        if sympy.count_ops(expr) > INLINE_OPERATIONS:
+            return []
+        return [sympy.factor(expr), sympy.simplify(expr, measure=_printed_length)]
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(target=_send_transformed, args=(expr, sender), daemon=True)
     child.start()
