@@ -41,7 +41,7 @@ def formula(job: Job, options) -> Result:
 def _expression(job: Job, symbols: dict, symbolic):
     """The program's output as one SymPy expression, by a loop over its instructions."""
     values: list = []
-    for k, instruction in enumerate(job.program.instructions):
+    for instruction in job.program.instructions:
         op, args = instruction.op, [values[a] for a in instruction.args]
         if op == "input":
             values.append(symbols[instruction.param])
