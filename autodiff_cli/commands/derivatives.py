@@ -15,7 +15,8 @@ from autodiff_cli.errors import AdiffError
 
 def evaluate(job: Job, options) -> Result:
     values, _ = job.run(requires_grad=False)
-    return Result({"value": values[job.program.output].data}, [job.forward_warning(values)])
+    return Result({"value": values[job.program.output].data}, [job.forward_warning(values)],
+                  details={"inputs": job.values})
 
 
 def gradient(job: Job, options) -> Result:
@@ -25,7 +26,8 @@ def gradient(job: Job, options) -> Result:
     weights = seed_weights(job, output, options.seed, "grad")
     grads, seen = backward(output, [leaves[n] for n in names], weights)
     return Result({"value": output.data, "grad": dict(zip(names, grads))},
-                  [job.forward_warning(values), job.backward_warning(seen, values)])
+                  [job.forward_warning(values), job.backward_warning(seen, values)],
+                  details={"inputs": job.values})
 
 
 def hessian(job: Job, options) -> Result:
@@ -147,9 +149,24 @@ def show_taylor(result: Result, options, style) -> None:
 
 
 def show_values(result: Result, options, style) -> None:
+    """Label/value rows; a table with a row per point for a grid (eval and grad)."""
     from autodiff_cli.rendering.human import print_rows, value_rows
+    from autodiff_cli.rendering.tables import grid_columns, grid_notes, print_csv, print_grid
 
-    print_rows(value_rows(result.document, style), style)
+    details = result.details or {}
+    columns = grid_columns(details.get("inputs"), result.document, style) if details else None
+    if options.csv:
+        if columns is None:
+            raise AdiffError("usage", "--csv prints a grid: inputs that are numbers or 1-D arrays "
+                                      "of one length n, and an output of n elements")
+        print_csv(columns, style)
+    elif columns is not None:
+        print_grid(columns, style)
+        notes = grid_notes(details["inputs"], result.document, style)
+        if notes:
+            print_rows(notes, style)
+    else:
+        print_rows(value_rows(result.document, style), style)
 
 
 def wrt(job: Job, option: str | None) -> list[str]:
