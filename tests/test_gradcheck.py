@@ -52,33 +52,35 @@ POLY8 = 3 * X**8 - 2 * X**7 + 5 * X**6 + X**5 - 7 * X**4 + 2 * X**3 + X**2 / 2 -
 )
 def test_default_estimate_has_ten_significant_digits(expr, point):
     f, df = scalar_function(expr)
-    estimate, error = numeric_gradient(f, np.array(point))
-    assert estimate.shape == () and error.shape == ()
-    assert relative_error(float(estimate), df(point)) < 1e-10
+    estimate = numeric_gradient(f, np.array(point))
+    assert estimate.value.shape == estimate.error.shape == estimate.kink.shape == ()
+    assert relative_error(float(estimate.value), df(point)) < 1e-10
+    assert not estimate.kink
 
 
 def test_error_estimate_is_small_where_the_estimate_is_good():
     f, df = scalar_function(sp.sin(X) * sp.exp(X))
-    estimate, error = numeric_gradient(f, np.array(1.0))
-    assert 0 < error < 1e-10 * abs(df(1.0))
+    estimate = numeric_gradient(f, np.array(1.0))
+    assert 0 < estimate.error < 1e-10 * abs(df(1.0))
 
 
 def test_error_estimate_is_large_at_a_jump():
-    _, error = numeric_gradient(lambda a: float(np.sign(a)), np.array(0.0))
-    assert error > 1
+    estimate = numeric_gradient(lambda a: float(np.sign(a)), np.array(0.0))
+    assert estimate.error > 1
 
 
 def test_every_element_of_an_array_input_gets_its_partial_derivative():
     x = np.array([[1.0, 2.0], [3.0, -1.0]])
-    estimate, error = numeric_gradient(lambda a: float(np.sum(a**2 * np.sin(a))), x)
+    estimate = numeric_gradient(lambda a: float(np.sum(a**2 * np.sin(a))), x)
     exact = 2 * x * np.sin(x) + x**2 * np.cos(x)
-    assert estimate.shape == x.shape and error.shape == x.shape
-    np.testing.assert_allclose(estimate, exact, rtol=1e-10)
+    assert estimate.value.shape == estimate.error.shape == estimate.kink.shape == x.shape
+    np.testing.assert_allclose(estimate.value, exact, rtol=1e-10)
+    assert not estimate.kink.any()
 
 
 def test_partial_derivatives_hold_the_other_elements_fixed():
-    estimate, _ = numeric_gradient(lambda a: float(a[0] * a[1] ** 2), np.array([3.0, 2.0]))
-    np.testing.assert_allclose(estimate, [4.0, 12.0], rtol=1e-12)
+    estimate = numeric_gradient(lambda a: float(a[0] * a[1] ** 2), np.array([3.0, 2.0]))
+    np.testing.assert_allclose(estimate.value, [4.0, 12.0], rtol=1e-12)
 
 
 def test_the_callers_array_is_left_alone():
@@ -95,9 +97,10 @@ def test_the_callers_array_is_left_alone():
 )
 def test_steps_that_leave_the_domain_are_skipped(expr, point):
     f, df = scalar_function(expr)
-    estimate, error = numeric_gradient(f, np.array(point))
-    assert np.isfinite(error)
-    assert relative_error(float(estimate), df(point)) < 1e-8
+    estimate = numeric_gradient(f, np.array(point))
+    assert np.isfinite(estimate.error)
+    assert relative_error(float(estimate.value), df(point)) < 1e-8
+    assert not estimate.kink
 
 
 def test_floating_point_errors_off_the_domain_count_as_skipped_steps():
@@ -105,26 +108,28 @@ def test_floating_point_errors_off_the_domain_count_as_skipped_steps():
         with np.errstate(all="raise"):
             return float(np.log(a))
 
-    estimate, _ = numeric_gradient(strict_log, np.array(1e-3))
-    assert relative_error(float(estimate), 1e3) < 1e-10
+    estimate = numeric_gradient(strict_log, np.array(1e-3))
+    assert relative_error(float(estimate.value), 1e3) < 1e-10
 
 
 def test_no_estimate_where_every_step_leaves_the_domain():
-    estimate, error = numeric_gradient(lambda a: float(np.sqrt(a)), np.array(0.0))
-    assert np.isnan(estimate) and np.isnan(error)
+    estimate = numeric_gradient(lambda a: float(np.sqrt(a)), np.array(0.0))
+    assert np.isnan(estimate.value) and np.isnan(estimate.error)
+    assert not estimate.kink  # with no left side there is nothing to compare
 
 
 def test_eps_takes_one_plain_central_difference():
     eps = 1e-6
-    estimate, error = numeric_gradient(lambda a: float(a**3), np.array(2.0), eps=eps)
-    assert float(estimate) == ((2.0 + eps) ** 3 - (2.0 - eps) ** 3) / (2 * eps)
-    assert np.isnan(error)
+    estimate = numeric_gradient(lambda a: float(a**3), np.array(2.0), eps=eps)
+    assert float(estimate.value) == ((2.0 + eps) ** 3 - (2.0 - eps) ** 3) / (2 * eps)
+    assert np.isnan(estimate.error)
+    assert not estimate.kink
 
 
 def test_eps_is_less_accurate_than_the_default():
     f, df = scalar_function(sp.exp(50 * X))
-    plain, _ = numeric_gradient(f, np.array(0.3), eps=1e-6)
-    extrapolated, _ = numeric_gradient(f, np.array(0.3))
+    plain = numeric_gradient(f, np.array(0.3), eps=1e-6).value
+    extrapolated = numeric_gradient(f, np.array(0.3)).value
     exact = df(0.3)
     assert relative_error(float(extrapolated), exact) < relative_error(float(plain), exact)
 
@@ -163,10 +168,11 @@ def test_property_smooth_compositions_match_sympy(case):
     with np.errstate(all="ignore"):  # exp(exp(...)) may overflow; assume() skips it
         exact, value = df(point), f(np.array(point))
     assume(np.isfinite(exact) and abs(value) < 1e6)
-    estimate, _ = numeric_gradient(f, np.array(point))
+    estimate = numeric_gradient(f, np.array(point))
     # Relative to the function's own scale: where f' crosses zero, digits of f' are lost
     # to cancellation in f itself, by any finite-difference method.
-    assert abs(float(estimate) - exact) <= 1e-8 * (1 + abs(exact) + abs(value))
+    assert abs(float(estimate.value) - exact) <= 1e-8 * (1 + abs(exact) + abs(value))
+    assert not estimate.kink
 
 
 def test_compare_uses_atol_plus_rtol_times_numeric():
