@@ -175,6 +175,133 @@ def test_property_smooth_compositions_match_sympy(case):
     assert not estimate.kink
 
 
+@settings(max_examples=80, deadline=None)
+@given(compositions())
+def test_property_smooth_compositions_have_no_kink_with_eps_either(case):
+    expr, point = case
+    f, _ = scalar_function(expr)
+    with np.errstate(all="ignore"):
+        assume(abs(f(np.array(point))) < 1e6)
+    assert not numeric_gradient(f, np.array(point), eps=1e-6).kink
+
+
+# Where f is not differentiable: (function of a float, point, the central difference there).
+KINKS = {
+    "abs at 0": (abs, 0.0, 0.0),
+    "relu at 0": (lambda t: max(t, 0.0), 0.0, 0.5),
+    "max(x, 1) at 1": (lambda t: max(t, 1.0), 1.0, 0.5),
+    "abs(x - 1) at 1": (lambda t: abs(t - 1), 1.0, 0.0),
+    "clip at its lower bound": (lambda t: np.clip(t, -1.0, 2.0), -1.0, 0.5),
+    "clip at its upper bound": (lambda t: np.clip(t, -1.0, 2.0), 2.0, 0.5),
+    "abs(sin(50 x)) at 0": (lambda t: abs(np.sin(50 * t)), 0.0, 0.0),
+}
+JUMPS = {
+    "floor at 1": (np.floor, 1.0),
+    "sign at 0": (np.sign, 0.0),
+    "round at 0.5": (np.round, 0.5),
+    "round at 2.5": (np.round, 2.5),
+}
+
+
+def of_float(g):
+    return lambda a: float(g(float(a)))
+
+
+@pytest.mark.parametrize("eps", [None, 1e-6])
+@pytest.mark.parametrize("name", sorted(KINKS))
+def test_a_kink_is_found_and_the_central_difference_still_reported(name, eps):
+    g, point, central = KINKS[name]
+    estimate = numeric_gradient(of_float(g), np.array(point), eps=eps)
+    assert estimate.kink
+    assert float(estimate.value) == pytest.approx(central, abs=1e-9)
+
+
+@pytest.mark.parametrize("eps", [None, 1e-6])
+@pytest.mark.parametrize("name", sorted(JUMPS))
+def test_a_jump_is_found(name, eps):
+    g, point = JUMPS[name]
+    assert numeric_gradient(of_float(g), np.array(point), eps=eps).kink
+
+
+@pytest.mark.parametrize("eps", [None, 1e-6])
+@pytest.mark.parametrize(
+    ("expr", "point"),
+    [
+        (1 / X, 1e-3),
+        (1 / X, -1e-3),
+        (sp.log(X), 0.01),
+        (sp.exp(50 * X), 0.3),
+        (X**3, 1000.0),
+        (X**3, 1e20),
+        (sp.sin(X), 1e6),
+        (X, 1e-300),
+        (X**2, 1e-300),
+        (sp.Float(1e-300) * sp.exp(X), 0.5),
+        (POLY8, 0.7),
+        (X**2, 0.0),
+        (sp.cos(X), 0.0),
+        (sp.sqrt(X), 1e-3),
+        (sp.asin(X), 0.999),
+    ],
+)
+def test_hard_smooth_cases_are_never_flagged(expr, point, eps):
+    f, _ = scalar_function(expr)
+    assert not numeric_gradient(f, np.array(point), eps=eps).kink
+
+
+@pytest.mark.parametrize("eps", [None, 1e-6])
+@pytest.mark.parametrize(
+    ("g", "point"),
+    [(lambda t: max(t, 0.0), 1e-3), (abs, -1e-4), (np.floor, 0.5), (np.floor, 1.0 + 1e-5)],
+)
+def test_a_kink_or_jump_a_little_way_off_is_not_one_at_the_point(g, point, eps):
+    # The longer steps straddle it; the shorter ones show f smooth at the point.
+    assert not numeric_gradient(of_float(g), np.array(point), eps=eps).kink
+
+
+@pytest.mark.parametrize("eps", [None, 1e-6])
+def test_rounding_inside_f_is_not_taken_for_a_jump(eps):
+    # The two large sums cancel: f's noise (~1e-8) is far above its values' spacing,
+    # and f(x) rounds apart from its neighbours, as a tiny jump would.
+    def f(a):
+        return float(np.sum(np.exp(a) * 1e6) - 1e6 * np.sum(np.exp(a)) + np.sum(a**3))
+
+    x = np.random.default_rng(1).uniform(-3, 3, 40)
+    assert not numeric_gradient(f, x, eps=eps).kink.any()
+
+
+@st.composite
+def kinks(draw):
+    """Two lines meeting at a, with slopes that differ by at least a tenth of the larger."""
+    a = draw(st.floats(-5, 5, allow_nan=False))
+    left, right = draw(st.floats(-3, 3)), draw(st.floats(-3, 3))
+    assume(abs(left - right) >= 0.1 * max(abs(left), abs(right), 0.1))
+    return a, left, right
+
+
+@settings(max_examples=60, deadline=None)
+@given(kinks(), st.sampled_from([None, 1e-6]))
+def test_property_every_kink_between_two_lines_is_found(case, eps):
+    a, left, right = case
+    estimate = numeric_gradient(
+        lambda u: float(np.sin(u) + (left if u < a else right) * (u - a)), np.array(a), eps=eps
+    )
+    assert estimate.kink
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.floats(-5, 5, allow_nan=False),
+    st.floats(1e-3, 1e3).flatmap(lambda j: st.sampled_from([j, -j])),
+    st.sampled_from([None, 1e-6]),
+)
+def test_property_every_jump_is_found(a, height, eps):
+    estimate = numeric_gradient(
+        lambda u: float(np.exp(u / 4) + height * (u >= a)), np.array(a), eps=eps
+    )
+    assert estimate.kink
+
+
 def test_compare_uses_atol_plus_rtol_times_numeric():
     result = compare([1.0 + 2e-6, 1.0 + 0.5e-6], [1.0, 1.0], rtol=1e-6, atol=0.0)
     assert result.agree.tolist() == [False, True]
