@@ -302,6 +302,74 @@ def test_property_every_jump_is_found(a, height, eps):
     assert estimate.kink
 
 
+def per_element(g, x, eps=None):
+    """The per-element mode, one element at a time: the reference for elementwise mode."""
+    estimates = [numeric_gradient(lambda a: float(g(a)), np.array(v), eps=eps) for v in x.flat]
+    return tuple(
+        np.array([getattr(e, field) for e in estimates]).reshape(x.shape)
+        for field in ("value", "error", "kink")
+    )
+
+
+def mixed_magnitudes(n, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.choice([-1.0, 1.0], n) * 10.0 ** rng.uniform(-3, 4, n)
+
+
+def smooth_everywhere(a):
+    return np.sin(a) * np.exp(-(a**2) / 1e6) + a**3 / 1e6
+
+
+@pytest.mark.parametrize(
+    ("g", "x", "without_estimate"),
+    [
+        (smooth_everywhere, mixed_magnitudes(1000), 0),
+        # Steps leave the domain near 1e-3; -1 and 0 have no estimate at all.
+        (np.log, np.concatenate([10.0 ** np.linspace(-3, 1, 998), [-1.0, 0.0]]), 2),
+    ],
+)
+def test_elementwise_mode_agrees_with_the_per_element_mode(g, x, without_estimate):
+    estimate = numeric_gradient(g, x, elementwise=True)
+    value, error, kink = per_element(g, x)
+    np.testing.assert_allclose(estimate.value, value, rtol=1e-12)
+    np.testing.assert_allclose(estimate.error, error, rtol=1e-12)
+    assert np.array_equal(estimate.kink, kink) and not kink.any()
+    assert np.isnan(value).sum() == without_estimate
+
+
+def test_elementwise_mode_with_eps_agrees_with_the_per_element_mode():
+    x = mixed_magnitudes(300, seed=1)
+    estimate = numeric_gradient(smooth_everywhere, x, eps=1e-6, elementwise=True)
+    value, _, kink = per_element(smooth_everywhere, x, eps=1e-6)
+    np.testing.assert_allclose(estimate.value, value, rtol=1e-12)
+    assert np.array_equal(estimate.kink, kink) and np.isnan(estimate.error).all()
+
+
+@pytest.mark.parametrize("eps", [None, 1e-6])
+def test_elementwise_mode_finds_kinks_element_by_element(eps):
+    x = np.array([[-2.0, 0.0, 1.0], [1.5, 0.25, 3.0]])
+    g = lambda a: np.abs(a) + np.floor(a) * (a > 0.9)  # noqa: E731
+    estimate = numeric_gradient(g, x, eps=eps, elementwise=True)
+    assert estimate.kink.tolist() == [[False, True, True], [False, False, True]]
+    assert estimate.value.shape == estimate.error.shape == x.shape
+
+
+@pytest.mark.parametrize(("eps", "evaluations"), [(None, 1 + 2 * 28), (1e-6, 1 + 2 * 3)])
+def test_elementwise_mode_costs_what_one_element_costs(eps, evaluations):
+    x = np.linspace(-3, 3, 500)
+    seen = []
+
+    def g(a):
+        seen.append(a)
+        return np.sin(a) ** 2
+
+    estimate = numeric_gradient(g, x, eps=eps, elementwise=True)
+    assert len(seen) == evaluations
+    assert all(a is not x and a.shape == x.shape for a in seen)
+    assert x.tolist() == np.linspace(-3, 3, 500).tolist()
+    np.testing.assert_allclose(estimate.value, np.sin(2 * x), atol=1e-9 if eps is None else 1e-6)
+
+
 def test_compare_uses_atol_plus_rtol_times_numeric():
     result = compare([1.0 + 2e-6, 1.0 + 0.5e-6], [1.0, 1.0], rtol=1e-6, atol=0.0)
     assert result.agree.tolist() == [False, True]
