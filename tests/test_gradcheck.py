@@ -8,7 +8,7 @@ import sympy as sp
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from autodiff_cli.core.gradcheck import compare, numeric_gradient
+from autodiff_cli.core.gradcheck import compare, numeric_directional, numeric_gradient
 from autodiff_cli.errors import AdiffError
 
 X = sp.Symbol("x")
@@ -368,6 +368,77 @@ def test_elementwise_mode_costs_what_one_element_costs(eps, evaluations):
     assert all(a is not x and a.shape == x.shape for a in seen)
     assert x.tolist() == np.linspace(-3, 3, 500).tolist()
     np.testing.assert_allclose(estimate.value, np.sin(2 * x), atol=1e-9 if eps is None else 1e-6)
+
+
+XS = sp.symbols("x0:4")
+
+
+def along(expr: sp.Expr, point, direction) -> float:
+    """The exact directional derivative: SymPy's gradient at the point, dotted with v."""
+    at = dict(zip(XS, point))
+    return float(sum(sp.diff(expr, s).subs(at) * d for s, d in zip(XS, direction)))
+
+
+@pytest.mark.parametrize(
+    ("expr", "point"),
+    [
+        (
+            sp.sin(XS[0]) * sp.exp(XS[1]) + XS[2] ** 2 * XS[0] + sp.log(1 + XS[3] ** 2),
+            [0.7, -0.3, 1.9, 2.5],
+        ),
+        (sp.exp(XS[0]) / (1 + XS[1] ** 2) + sp.sqrt(XS[2]) * XS[3], [1.2, 0.4, 1e-3, 5.0]),
+        # Steps follow the largest element: one sized for 3.0 would leave 1e20 unmoved.
+        (XS[0] ** 3 + XS[0] * XS[1] + sp.sin(XS[2]) + XS[3], [1e20, 3.0, 0.5, -2.0]),
+    ],
+)
+@pytest.mark.parametrize("seed", [0, 1])
+def test_directional_derivative_matches_sympy(expr, point, seed):
+    f = sp.lambdify([XS], expr, "numpy")
+    v = np.random.default_rng(seed).normal(size=4)
+    estimate = numeric_directional(lambda a: float(f(a)), np.array(point), v)
+    assert estimate.value.shape == estimate.error.shape == estimate.kink.shape == ()
+    assert relative_error(float(estimate.value), along(expr, point, v)) < 1e-10
+    assert not estimate.kink
+
+
+def test_directional_eps_takes_one_plain_central_difference():
+    def f(a):
+        return float(np.sum(np.sin(a) * a))
+
+    x, v, eps = np.array([0.5, -1.0, 2.0]), np.array([1.0, 0.5, -2.0]), 1e-6
+    estimate = numeric_directional(f, x, v, eps=eps)
+    assert float(estimate.value) == (f(x + eps * v) - f(x - eps * v)) / (2 * eps)
+    assert np.isnan(estimate.error) and not estimate.kink
+
+
+@pytest.mark.parametrize("eps", [None, 1e-6])
+def test_a_direction_through_a_kink_is_flagged_and_one_along_it_is_not(eps):
+    def f(a):
+        return float(np.sum(np.abs(a)))
+
+    x = np.array([1.0, 0.0, -2.0])
+    assert numeric_directional(f, x, np.array([1.0, 1.0, 1.0]), eps=eps).kink
+    along_the_kink = numeric_directional(f, x, np.array([1.0, 0.0, 1.0]), eps=eps)
+    assert not along_the_kink.kink
+    assert float(along_the_kink.value) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_no_direction_has_derivative_zero():
+    estimate = numeric_directional(lambda a: float(np.sum(a**2)), np.array([1.0, 2.0]), [0, 0])
+    assert float(estimate.value) == 0.0 and float(estimate.error) == 0.0 and not estimate.kink
+
+
+@pytest.mark.parametrize(
+    ("v", "message"),
+    [
+        ([1.0, 2.0, 3.0], "the direction's shape (3,) does not fit the input's (2,)"),
+        ([1.0, np.inf], "the direction must be finite"),
+    ],
+)
+def test_a_direction_must_fit_the_input(v, message):
+    with pytest.raises(AdiffError) as info:
+        numeric_directional(lambda a: float(np.sum(a)), np.array([1.0, 2.0]), v)
+    assert info.value.kind == "value" and info.value.message == message
 
 
 def test_compare_uses_atol_plus_rtol_times_numeric():

@@ -138,12 +138,15 @@ def numeric_directional(
 ) -> Estimate:
     """Estimate d/dt f(x + t v) at t = 0, as gradcheck's fast mode needs; fields of shape ().
 
-    The steps in t are the ones `numeric_gradient` would take for an element as
-    large as the largest |x[i]| that v moves, divided by max |v[i]|: no element
-    then moves by more than its own steps would (those grow with |x|), and the
-    largest element moves enough not to be lost to rounding. Elements many
-    orders of magnitude smaller than the largest are stepped coarsely for their
-    size. With `eps=E` the steps are E and E/2 in t, as gradcheck takes them.
+    The steps in t are those `numeric_gradient` takes for an element as large as
+    the largest |x[i]| that v moves, divided by max |v[i]|: with comparable
+    |v[i]| the largest element moves about as it would alone, so x = 1e20 is not
+    lost to rounding (x + t v == x), and smaller ones as much, up to ~9 times
+    their own steps while every |x[i]| <= 1e4 (steps grow like log|x| there),
+    coarsely for their size when magnitudes spread further. The rounding of
+    x + t v, which cannot be divided out here as it is per element, costs
+    digits where large elements carry large partial derivatives. With `eps=E`
+    the step is E in t, as gradcheck takes it (the kink verdict adds E/2, E/4).
     """
     x = np.array(x, dtype=np.float64)
     plain = _plain(eps)
