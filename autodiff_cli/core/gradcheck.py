@@ -261,10 +261,10 @@ def _sample_each(
         down_column: list[float] = []
         in_domain = 0
         while len(up_column) < least or (in_domain < _MIN_IN_DOMAIN and len(up_column) < most):
-            a_up, a_down = at(i, ci + h), at(i, ci - h)
-            if not plain and np.array_equal(a_up, a_down):  # the step is below x's resolution
+            up, down = ci + h, ci - h
+            if not plain and up == down:  # the step is below x's resolution
                 break
-            f_up, f_down = _evaluate(f, a_up), _evaluate(f, a_down)
+            f_up, f_down = _evaluate(f, at(i, up)), _evaluate(f, at(i, down))
             in_domain += bool(np.isfinite(f_up) and np.isfinite(f_down))
             up_column.append(f_up)
             down_column.append(f_down)
@@ -297,16 +297,18 @@ def _sample_together(
             active &= a_up != a_down
         if not active.any():
             break
-        # Elements done stepping are evaluated at x, which f has already seen.
-        f_up = _evaluate_together(f, np.where(active, a_up, centre).reshape(x.shape))
-        f_down = _evaluate_together(f, np.where(active, a_down, centre).reshape(x.shape))
-        f_up, f_down = np.where(active, f_up, np.nan), np.where(active, f_down, np.nan)
+        if not active.all():  # the rest are evaluated at x, which f has already seen
+            a_up, a_down = np.where(active, a_up, centre), np.where(active, a_down, centre)
+        f_up = _evaluate_together(f, a_up.reshape(x.shape))
+        f_down = _evaluate_together(f, a_down.reshape(x.shape))
+        if not active.all():
+            f_up, f_down = np.where(active, f_up, np.nan), np.where(active, f_down, np.nan)
         in_domain += np.isfinite(f_up) & np.isfinite(f_down)
         ups.append(f_up)
         downs.append(f_down)
         h = h / _STEP_RATIO
     missing = [np.full(centre.size, np.nan)] * (least - len(ups))
-    return _Samples(centre, step, f0, np.array(ups + missing), np.array(downs + missing))
+    return _Samples(centre, step, f0, np.stack(ups + missing), np.stack(downs + missing))
 
 
 def _analyse(samples: _Samples, plain: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
