@@ -233,6 +233,7 @@ class _Samples:
         return self.centre + h, self.centre - h
 
     def columns(self, cols: slice) -> _Samples:
+        """The samples of some elements only, so the analysis can go a chunk at a time."""
         return _Samples(
             self.centre[cols], self.step[cols], self.f0[cols], self.up[:, cols], self.down[:, cols]
         )
@@ -446,20 +447,23 @@ def _not_differentiable(s: _Samples, plain: bool) -> np.ndarray:
     slope_up, slope_down = rise_up / h_up, rise_down / h_down
     even, odd, noise = slope_up - slope_down, (slope_up + slope_down) / 2, noise_up + noise_down
     if plain:
-        rtol, run = _PLAIN_KINK_RTOL, s.up.shape[0]
+        rtol, run, gain = _PLAIN_KINK_RTOL, s.up.shape[0], 1.0
     else:
         rtol, run = _KINK_RTOL, _RUN
         w = _richardson_weights((1, 2))
         even, odd, noise = _combine(even, w), _combine(odd, w), _combine(noise, np.abs(w))
+        gain = w @ _STEP_RATIO ** np.arange(w.size)  # what the weights make of J / h
     rows = even.shape[0]
+    # A jump J shows as stat = J * gain / h at the first of a window's steps.
+    reach = h_up[:rows] / (gain * _JUMP_RTOL)
     size = np.fmax(np.abs(s.f0), np.fmax(np.abs(s.up[:rows]), np.abs(s.down[:rows])))
     # |odd| + |even| / 2 is the larger of the two one-sided slopes.
     even_clear = (np.abs(even) > _MARGIN * noise) & (
         np.abs(even) > rtol * (np.abs(odd) + np.abs(even) / 2)
     )
     odd_clear = np.abs(odd) > _MARGIN * noise / 2
-    even_tall = np.abs(even) * h_up[:rows] > _JUMP_RTOL * size
-    odd_tall = np.abs(odd) * h_up[:rows] > _JUMP_RTOL * size
+    even_tall = np.abs(even) * reach > size
+    odd_tall = np.abs(odd) * reach > size
     return _persists(even, noise, even_clear, even_tall, _EVEN_BAND, run) | _persists(
         odd, noise / 2, odd_clear, odd_tall, _ODD_BAND, run
     )
@@ -475,7 +479,9 @@ def _observed_noise(
     differences of that order over `order` + 1 consecutive steps are noise
     once h is small, and scaled by the sum of their weights they estimate the
     noise of one value. The answer is the median over both sides' windows
-    among the last _NOISE_WINDOWS + `order` steps taken.
+    among the last _NOISE_WINDOWS + `order` steps taken. With `eps` there are
+    three steps a side, so second differences, which also hold about f'' E**2:
+    they overstate the noise by the curvature, which a kink must then exceed.
     """
     rows = h_up.shape[0]
     taken = np.isfinite(rise_up) | np.isfinite(rise_down)
@@ -531,7 +537,7 @@ def _persists(
     )
     after = np.arange(rows)[:, None] > last
     faded = after & np.isfinite(stat) & (_MARGIN * noise < np.abs(stat[last, cols]) / 2)
-    return clear.any(axis=0) & steady & ~faded.any(axis=0)
+    return steady & ~faded.any(axis=0)
 
 
 @dataclass(frozen=True)
