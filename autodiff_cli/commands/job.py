@@ -50,11 +50,14 @@ class Job:
             values = self.program.evaluate(leaves, max_elements=self.max_elements)
         return values, leaves
 
+    def values_at(self, values: dict[str, np.ndarray]) -> list[ad.Tensor]:
+        """Every instruction's value for other input values, without a graph."""
+        with np.errstate(all="ignore"), ad.no_grad():
+            return self.program.evaluate(values, max_elements=self.max_elements)
+
     def output_at(self, values: dict[str, np.ndarray]) -> np.ndarray:
         """The output for other input values, without a graph: the numeric side of check."""
-        with np.errstate(all="ignore"), ad.no_grad():
-            results = self.program.evaluate(values, max_elements=self.max_elements)
-        return results[self.program.output].data
+        return self.values_at(values)[self.program.output].data
 
     def place(self, index: int) -> str:
         instruction = self.program.instructions[index]

@@ -88,6 +88,13 @@ RTOL = Option("rtol", ("--rtol",), float, None,
 ATOL = Option("atol", ("--atol",), float, None,
               "Absolute tolerance (default 1e-9; 1e-5 with --eps).", metavar="A")
 
+EXPECT = Option("expect", ("--expect",), str, None,
+                "Your own derivative: FORMULA for the one input checked, or NAME=FORMULA; "
+                "compared with autograd at every element. Repeatable.",
+                metavar="[NAME=]FORMULA", repeat=True)
+FULL = Option("full", ("--full",), None, False,
+              "Check every element even past 1000 elements, where random directions stand in.")
+
 # graph
 FORMAT = Option("format", ("--format",), str, "tree",
                 "A tree for the terminal, or text for Graphviz or Mermaid.",

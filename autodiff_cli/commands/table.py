@@ -56,7 +56,7 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             "Compare autograd with numeric derivatives for every input element; exit 1 if any "
             "differ.",
             'adiff check "sin(x)*exp(x)" --x 0.7',
-            (o.EPS, o.RTOL, o.ATOL, o.WRT, o.SEED), "checking:check", "checking:show", batch=True),
+            (o.EPS, o.RTOL, o.ATOL, o.EXPECT, o.FULL, o.WRT, o.SEED), "checking:check", "checking:show", batch=True),
     Command("graph",
             "Draw the computation graph after a backward pass: operations, values and gradients.",
             'adiff graph "u = x**2 + 1; u*sin(u)" --x 2 --format dot',

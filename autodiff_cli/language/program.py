@@ -87,16 +87,23 @@ class Program:
 
     __hash__ = None  # mutable lists inside: equal programs, but not dictionary keys
 
-    def is_elementwise(self) -> bool:
-        """Whether every output element depends only on the same element of each input
-        (broadcasting aside): no reductions, indexing, matrix products or shapes, and
-        array literals only of constants. Such a program may be run on many points at
-        once by giving its inputs one more axis."""
+    def is_elementwise(self, upto: int | None = None) -> bool:
+        """Whether every element of instruction `upto` (the output by default) depends only
+        on the same element of each input, broadcasting aside: no reductions, indexing,
+        matrix products or shapes on the way, and array literals only of constants. Such
+        a program may be run on many points at once by giving its inputs one more axis."""
         from autodiff_cli.language.functions import vocabulary
 
         table = vocabulary()
+        top = self.output if upto is None else upto
+        needed = {top}
+        for k in range(top, -1, -1):
+            if k in needed:
+                needed.update(self.instructions[k].args)
         constant: set[int] = set()
-        for k, instruction in enumerate(self.instructions):
+        for k, instruction in enumerate(self.instructions[: top + 1]):
+            if k not in needed:
+                continue
             op, args = instruction.op, instruction.args
             if op == "constant" or (op != "input" and args and all(a in constant for a in args)):
                 constant.add(k)

@@ -165,8 +165,8 @@ def test_human_output_prints_a_negative_zero_as_0_and_json_keeps_its_sign(adiff)
 
 def test_digits_rounds_human_output_and_json_keeps_full_precision(adiff):
     assert adiff("eval", "x*1.1", "--x", 2, "--digits", 3).stdout == "value  2.2\n"
-    assert adiff("grad", "x**3", "--x", "[1.1, 2]", "--seed", 1, "--digits", 2).stdout == (
-        "value  [1.3, 8]\n∂/∂x   [3.6, 12]\n")
+    assert adiff("grad", "sum(x**3)", "--x", "[1.1, 2]", "--digits", 2).stdout == (
+        "value  9.3\n∂/∂x   [3.6, 12]\n")
     assert adiff.json("eval", "x*1.1", "--x", 2, "--digits", 3) == {"value": 2.2}
     assert adiff.json("eval", "x*1.1", "--x", 3, "--digits", 3) == {"value": 3 * 1.1}
 
