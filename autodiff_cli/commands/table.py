@@ -53,10 +53,11 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             'adiff hessian "x**2*y + y**3" --x 1 --y 2',
             (o.WRT,), "derivatives:hessian", "derivatives:show_values", batch=True),
     Command("check",
-            "Compare autograd with numeric derivatives for every input element; exit 1 if any "
-            "differ.",
+            "Compare autograd with numeric derivatives (and with your own formulas) for every "
+            "input element; exit 1 if any differ or is not differentiable.",
             'adiff check "sin(x)*exp(x)" --x 0.7',
-            (o.EPS, o.RTOL, o.ATOL, o.EXPECT, o.FULL, o.WRT, o.SEED), "checking:check", "checking:show", batch=True),
+            (o.EPS, o.RTOL, o.ATOL, o.EXPECT, o.FULL, o.WRT, o.SEED), "checking:check",
+            "checking:show", batch=True),
     Command("graph",
             "Draw the computation graph after a backward pass: operations, values and gradients.",
             'adiff graph "u = x**2 + 1; u*sin(u)" --x 2 --format dot',
