@@ -95,7 +95,10 @@ def _numeric(job: Job, name: str, weights, eps):
         value = job.output_at({**job.values, name: moved})
         return float(np.sum(value if weights is None else weights * value))
 
-    return numeric_gradient(f, x, eps=eps)
+    from autodiff_cli.rendering.progress import Progress
+
+    with Progress(f"check {name}", total=np.size(x)) as bar:
+        return numeric_gradient(f, x, eps=eps, progress=bar.advance)
 
 
 def _separable_target(job: Job) -> tuple[int | None, float]:

@@ -95,8 +95,10 @@ def numeric_gradient(
     *,
     eps: float | None = None,
     elementwise: bool = False,
+    progress: Callable[[], None] | None = None,
 ) -> Estimate:
-    """Estimate d f / d x[i] for every element of `x`.
+    """Estimate d f / d x[i] for every element of `x`; `progress()` is called after each
+    element (for a progress bar: element by element, a check can take a while).
 
     `f` maps an array of `x`'s shape to a float and may return nan/inf or raise
     an `ArithmeticError` (e.g. `FloatingPointError`) or `ValueError` off its
@@ -124,7 +126,8 @@ def numeric_gradient(
     if elementwise:
         samples = _sample_together(f, x, step, plain)
     else:
-        samples = _sample_each(f, x, centre, step, lambda i, v: _shifted(x, i, v), plain)
+        samples = _sample_each(f, x, centre, step, lambda i, v: _shifted(x, i, v), plain,
+                               progress)
     value, error, kink = _analyse(samples, plain)
     return Estimate(value.reshape(x.shape), error.reshape(x.shape), kink.reshape(x.shape))
 
@@ -247,6 +250,7 @@ def _sample_each(
     step: np.ndarray,
     at: Callable[[int, float], np.ndarray],
     plain: bool,
+    progress: Callable[[], None] | None = None,
 ) -> _Samples:
     """Step one element at a time: `at(i, c)` is f's argument with element i at c."""
     least, most = _step_counts(plain)
@@ -268,6 +272,8 @@ def _sample_each(
             h /= _STEP_RATIO
         ups.append(up_column)
         downs.append(down_column)
+        if progress is not None:
+            progress()
     rows = max(least, *map(len, ups))  # rows of nan beyond the last step taken
     up, down = np.full((rows, centre.size), np.nan), np.full((rows, centre.size), np.nan)
     for i, (up_column, down_column) in enumerate(zip(ups, downs)):

@@ -245,3 +245,45 @@ def test_a_long_chain_of_bindings(tmp_path):
     lines = ["a1 = x + 1", *(f"a{i} = a{i - 1} + 1" for i in range(2, n + 1)), f"a{n} * 2"]
     doc = deep_grad("\n".join(lines), tmp_path)
     assert doc == {"value": 2 * (n + 0.5), "grad": {"x": 2}}
+
+
+# progress bars (SPEC §3)
+
+
+LONG_CHECK = ("check", "prod(x)", "--x", "linspace(1, 2, 600)", "--json")
+
+
+def test_long_work_shows_a_progress_bar_on_a_terminal():
+    text = run_on_a_terminal(*LONG_CHECK, env={}, stderr=True)
+    assert "check x" in text and "/600" in text
+
+
+def test_no_progress_bar_when_stderr_is_piped():
+    result = adiff(*LONG_CHECK)
+    assert result.returncode == 0 and result.stderr == ""
+
+
+# shell completion (SPEC §3: Typer's, despite adiff's own argument splitting)
+
+
+def complete(words: str) -> list[str]:
+    env = {"_ADIFF_COMPLETE": "complete_bash", "COMP_WORDS": words,
+           "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1))}
+    result = subprocess.run([ADIFF], capture_output=True, text=True, env={**ENV, **env})
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_completion_completes_commands():
+    assert complete("adiff gr") == ["grad", "graph"]
+    assert "minimize" in complete("adiff m")
+
+
+def test_completion_completes_a_commands_options_after_a_formula_and_inputs():
+    assert complete("adiff grad --w") == ["--wrt"]
+    assert "--tangent" in complete("adiff jvp x*y --x 1 --t")
+
+
+def test_show_completion_prints_a_script_for_the_shell():
+    result = adiff("--show-completion", "bash")
+    assert result.returncode == 0 and "_adiff_completion" in result.stdout
