@@ -28,9 +28,11 @@ def readme_examples() -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize(("command", "output"), readme_examples(),
                          ids=[command for command, _ in readme_examples()])
-def test_readme_examples_print_what_the_readme_shows(adiff, command, output):
+def test_readme_examples_print_what_the_readme_shows(adiff, command, output, monkeypatch):
+    monkeypatch.chdir(README.parent)  # examples name files relative to the repository
+    code = re.search(r"#\s*exits (\d)", command)
     result = adiff(*shlex.split(command, comments=True)[1:])
-    assert result.exit_code == 0
+    assert result.exit_code == (int(code[1]) if code else 0)
     assert same_text(result.stdout, output), result.stdout
 
 
