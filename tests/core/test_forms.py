@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 
+import mpmath
 import numpy as np
 import pytest
-import sympy as sp
 
 import autodiff_cli as ad
 
@@ -57,19 +57,17 @@ def test_hessian_of_a_function_and_of_an_output():
 
 
 @pytest.mark.parametrize(("build", "exact"), [
-    (lambda x: ad.exp(ad.sin(x)), lambda t: sp.exp(sp.sin(t))),
-    (lambda x: ad.atan(x) / (1 + x ** 2), lambda t: sp.atan(t) / (1 + t ** 2)),
-    (lambda x: ad.sigmoid(x) * ad.log1p(x), lambda t: sp.log(1 + t) / (1 + sp.exp(-t))),
-    (lambda x: ad.erf(x) * ad.lgamma(x + 3), lambda t: sp.erf(t) * sp.loggamma(t + 3)),
+    (lambda x: ad.exp(ad.sin(x)), lambda t: mpmath.exp(mpmath.sin(t))),
+    (lambda x: ad.atan(x) / (1 + x ** 2), lambda t: mpmath.atan(t) / (1 + t ** 2)),
+    (lambda x: ad.sigmoid(x) * ad.log1p(x), lambda t: mpmath.log(1 + t) / (1 + mpmath.exp(-t))),
+    (lambda x: ad.erf(x) * ad.lgamma(x + 3), lambda t: mpmath.erf(t) * mpmath.loggamma(t + 3)),
     (lambda x: ad.sum(ad.softmax(ad.stack([x, 2 * x, x ** 2])) * ad.tensor([1.0, 2.0, 3.0])),
-     lambda t: sum(c * sp.exp(v) for c, v in zip((1, 2, 3), (t, 2 * t, t ** 2)))
-     / sum(sp.exp(v) for v in (t, 2 * t, t ** 2))),
+     lambda t: sum(c * mpmath.exp(v) for c, v in zip((1, 2, 3), (t, 2 * t, t ** 2)))
+     / sum(mpmath.exp(v) for v in (t, 2 * t, t ** 2))),
 ])
-def test_taylor_coefficients_match_sympy_to_order_10(build, exact):
-    t = sp.Symbol("t")
-    expr = exact(t)
-    want = [float(sp.diff(expr, t, k).subs(t, sp.Rational(2, 5)) / math.factorial(k))
-            for k in range(11)]
+def test_taylor_coefficients_match_mpmath_to_order_10(build, exact):
+    with mpmath.workdps(60):
+        want = np.array([float(c) for c in mpmath.taylor(exact, mpmath.mpf("0.4"), 10)])
     got = ad.taylor(build, 0.4, order=10)
     scale = np.maximum(np.abs(want), 1e-3 * np.max(np.abs(want)))
     assert np.max(np.abs(got - want) / scale) < 1e-10
