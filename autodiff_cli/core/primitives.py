@@ -487,7 +487,23 @@ SELECT = primitive(
 SELECT_BACKWARD = primitive("select_backward", "SelectBackwardBackward0", N.select_backward,
                             lambda ns, g, ans, gy, shape, index: ns.select(g, index),
                             None, None)
-DIAG = primitive("diag", "DiagEmbedBackward0", np.diag, lambda ns, g, ans, x: ns.diag(g),
+
+
+def _diag_rule(ns, g, ans, x):
+    """A vector's gradient is the diagonal of g; a matrix's is g on its diagonal, padded
+    with zeros to the matrix's shape when it is not square."""
+    shape = _shape(ns, x)
+    if len(shape) == 1:
+        return ns.diag(g)
+    out, k = ns.diag(g), min(shape)
+    if shape[0] > k:
+        out = ns.concat(0, out, np.zeros((shape[0] - k, k)))
+    if shape[1] > k:
+        out = ns.concat(1, out, np.zeros((shape[0], shape[1] - k)))
+    return out
+
+
+DIAG = primitive("diag", "DiagEmbedBackward0", np.diag, _diag_rule,
                  node_names=lambda x: "DiagEmbedBackward0" if np.ndim(getattr(x, "_data", x)) == 1
                  else "DiagonalBackward0")
 
