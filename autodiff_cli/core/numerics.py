@@ -201,6 +201,18 @@ def adjugate(a):
     return sign * (vt.T * others) @ u.T
 
 
+def well_conditioned(a, limit: float = 1e4) -> bool:
+    """Whether a square matrix is far enough from singular that det(A)·A⁻¹ and its
+    derivatives keep their digits: the condition number below `limit` (losing at most
+    about log10(limit) digits to cancellation)."""
+    if np.size(a) == 0:
+        return True
+    if not np.all(np.isfinite(a)):
+        return False
+    with np.errstate(all="ignore"):
+        return bool(np.linalg.cond(a) < limit)
+
+
 def select_backward(g, shape, index):
     out = np.zeros(shape)
     out[index] = g

@@ -556,10 +556,31 @@ TRACE = primitive("trace", "TraceBackward0", np.trace,
 
 def _det_rule(ns, g, ans, a):
     """d det(A) = adj(A)ᵀ: from the SVD (exact for a singular A, where PyTorch 2.13 gives
-    0), and as det(A)·A⁻ᵀ in operations that differentiate again where A is invertible."""
-    if ns.recording and ns.data(ans) != 0:
+    0). In operations that differentiate again, det(A)·A⁻ᵀ where A is well conditioned;
+    elsewhere the cofactors, signed determinants of the minors, whose own derivatives are
+    right at a singular A (det(A)·A⁻ᵀ is 0·inf there, and loses digits near one)."""
+    if not ns.recording:
+        return g * N.adjugate(ns.data(a)).T
+    if N.well_conditioned(ns.data(a)):
         return g * (ans * ns.transpose(ns.inv(a), None))
-    return g * N.adjugate(ns.data(a)).T
+    return g * _cofactors(ns, a)
+
+
+def _cofactors(ns, a):
+    n = _shape(ns, a)[0]
+    if n == 1:
+        return np.ones((1, 1))
+    rows = [ns.stack(0, *[(-1) ** (i + j) * ns.det(_without(ns, _without(ns, a, i, 0), j, 1))
+                          for j in range(n)]) for i in range(n)]
+    return ns.stack(0, *rows)
+
+
+def _without(ns, a, k: int, axis: int):
+    """Matrix `a` without its row (axis 0) or column (axis 1) number k."""
+    n = _shape(ns, a)[axis]
+    parts = [ns.select(a, _along(2, axis, part)) for part in (slice(0, k), slice(k + 1, n))
+             if part.stop > part.start]
+    return parts[0] if len(parts) == 1 else ns.concat(axis, *parts)
 
 
 DET = primitive("det", "LinalgDetBackward0", np.linalg.det, _det_rule)
