@@ -183,8 +183,10 @@ GELU = elementwise(
 SILU = elementwise("silu", "SiluBackward0", N.silu,
                    lambda ns, g, ans, x: g * (ns.sigmoid(x) * (1 + x * ns.sigmoid(-x))),
                    doc="x·sigmoid(x)")
+# elu' is 1 at 0 (the exp branch), and elu'' is 0 there: PyTorch's double backward masks
+# with x < 0, so the exp branch is differentiated only where x < 0.
 ELU = elementwise("elu", "EluBackward0", N.elu,
-                  lambda ns, g, ans, x: g * ns.where(ns.data(x) > 0, 1.0, ns.exp(x)),
+                  lambda ns, g, ans, x: g * ns.where(ns.data(x) < 0, ns.exp(x), 1.0),
                   doc="x for x > 0, else exp(x) - 1 (alpha 1)")
 
 
