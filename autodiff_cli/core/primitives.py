@@ -74,12 +74,22 @@ POW_CONSTANT = primitive(
     "pow_constant", "PowBackward0", N.power,
     lambda ns, g, ans, x, c: g * (c * ns.pow_constant(x, c - 1)) if c != 0 else ns.zero(g),
     None)
+
+
+def _varies(value) -> bool:
+    """Whether an argument is a tensor that requires grad. PyTorch names some nodes by
+    which arguments are numbers (clamp(x, 0, 1), 2**x, remainder(x, 3)); here a value
+    that needs no gradient, such as a constant of the language, counts as a number."""
+    return getattr(value, "requires_grad", False)
+
+
 # x ** y with a tensor exponent. At x = 0 with y >= 0, d/dy is 0 rather than 0 * log(0) = nan.
 POW = primitive(
     "pow", "PowBackward1", np.power,
     lambda ns, g, ans, x, y: ns.where(ns.data(y) == 0, 0.0, g * y * ns.pow(x, y - 1)),
     lambda ns, g, ans, x, y: g * ns.where((ns.data(x) == 0) & (ns.data(y) >= 0), 0.0,
-                                          ans * ns.log(x)))
+                                          ans * ns.log(x)),
+    node_names=lambda x, y: "PowBackward1" if _varies(x) else "PowBackward2")
 RECIPROCAL = elementwise("reciprocal", "ReciprocalBackward0", lambda x: 1.0 / x,
                          lambda ns, g, ans, x: -g * (ans * ans), doc="1/x")
 
@@ -275,6 +285,7 @@ MOD = elementwise("mod", "RemainderBackward1", np.mod,
                   lambda ns, g, ans, x, y: g,
                   lambda ns, g, ans, x, y: -g * np.floor(ns.data(x) / ns.data(y)),
                   doc="x modulo y, with the sign of y", arguments=("x", "y"), group="binary")
+MOD.node_names = lambda x, y: "RemainderBackward1" if _varies(y) else "RemainderBackward0"
 # exp(x - ans) is the softmax weight of x: at most 1, never an overflow.
 LOGADDEXP = elementwise("logaddexp", "LogaddexpBackward0", np.logaddexp,
                         lambda ns, g, ans, x, y: g * ns.exp(x - ans),
@@ -287,6 +298,9 @@ XLOGY = elementwise(
                                       ns.xlogy(g, y)),
     lambda ns, g, ans, x, y: g * x / y,
     doc="x·log(y), 0 where x is 0", arguments=("x", "y"), group="binary")
+XLOGY.node_names = lambda x, y: (
+    "XlogyBackward0" if _varies(x) and _varies(y) else "XlogyBackward2" if _varies(x)
+    else "XlogyBackward1")
 # clamp: x passes the gradient inside [lo, hi] (ends included); a bound gets it where it
 # binds (and hi wins when lo > hi, since the result is then hi), as in PyTorch.
 CLIP = elementwise(
@@ -298,8 +312,7 @@ CLIP = elementwise(
                                        | (ns.data(hi) < ns.data(lo))),
     doc="x limited to [lo, hi]", arguments=("x", "lo", "hi"), group="binary")
 CLIP.node_names = lambda x, lo, hi: (
-    "ClampBackward0" if any(getattr(b, "requires_grad", False) for b in (lo, hi))
-    else "ClampBackward1")
+    "ClampBackward0" if any(_varies(b) for b in (lo, hi)) else "ClampBackward1")
 WHERE = primitive("where", "WhereBackward0", lambda mask, a, b: np.where(mask, a, b)[()],
                   None,
                   lambda ns, g, ans, mask, a, b: ns.where(mask, g, 0.0),
