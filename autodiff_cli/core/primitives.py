@@ -599,9 +599,19 @@ def _without(ns, a, k: int, axis: int):
 
 
 DET = primitive("det", "LinalgDetBackward0", np.linalg.det, _det_rule)
+
+
+def _logabsdet_rule(ns, g, ans, a):
+    """d log|det A| = A⁻ᵀ; at a singular A (log|det A| = -inf), where inv would raise,
+    adj(A)ᵀ/det(A): infinite, as PyTorch's (a constant: nothing finite to differentiate)."""
+    if ns.data(ans) != -np.inf:
+        return g * ns.transpose(ns.inv(a), None)
+    with np.errstate(all="ignore"):
+        return g * (N.adjugate(ns.data(a)).T / np.linalg.det(ns.data(a)))
+
+
 LOGABSDET = primitive("logabsdet", "LinalgSlogdetBackward0",
-                      lambda a: np.linalg.slogdet(a)[1],
-                      lambda ns, g, ans, a: g * ns.transpose(ns.inv(a), None))
+                      lambda a: np.linalg.slogdet(a)[1], _logabsdet_rule)
 INV = primitive("inv", "LinalgInvExBackward0", np.linalg.inv,
                 lambda ns, g, ans, a: -ns.mm(ns.mm(ns.transpose(ans, None), g),
                                              ns.transpose(ans, None)))
