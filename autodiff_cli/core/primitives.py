@@ -492,13 +492,31 @@ SUM_TO = primitive("sum_to", "SumToSizeBackward0", N.sum_to,
                    lambda ns, g, ans, x, shape: ns.broadcast_to(g, _shape(ns, x)), None)
 BROADCAST_TO = primitive("broadcast_to", "ExpandBackward0", np.broadcast_to,
                          lambda ns, g, ans, x, shape: ns.sum_to(g, _shape(ns, x)), None)
-# Basic indexing: a tuple of integers and slices. PyTorch's node is a Select when an
-# integer is among them, else a Slice.
+
+
+def _index_name(x, index) -> str:
+    """PyTorch applies the entries of an index one by one, skipping a slice of a whole
+    axis (`:`, `0:`, `:10` of 3), and names the node by the last one applied: an integer
+    selects, a slice slices (A[1:3, 0] is a Select, A[0, 1:] a Slice). An index of one
+    slice is always applied; several that all take whole axes make an alias."""
+    shape = np.shape(getattr(x, "_data", x))
+    if len(index) == 1 and isinstance(index[0], slice):
+        return "SliceBackward0"
+    for axis in range(len(index) - 1, -1, -1):
+        i = index[axis]
+        if not isinstance(i, slice):
+            return "SelectBackward0"
+        if (i.start or 0) != 0 or (i.step or 1) != 1 or (
+                i.stop is not None and i.stop < shape[axis]):
+            return "SliceBackward0"
+    return "AliasBackward0"
+
+
+# Basic indexing: a tuple of integers and slices.
 SELECT = primitive(
     "select", "SelectBackward0", lambda x, index: np.array(x[index]),
     lambda ns, g, ans, x, index: ns.select_backward(g, _shape(ns, x), index), None,
-    node_names=lambda x, index: "SelectBackward0" if any(
-        not isinstance(i, slice) for i in index) else "SliceBackward0")
+    node_names=_index_name)
 SELECT_BACKWARD = primitive("select_backward", "SelectBackwardBackward0", N.select_backward,
                             lambda ns, g, ans, gy, shape, index: ns.select(g, index),
                             None, None)
