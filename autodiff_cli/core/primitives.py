@@ -286,10 +286,11 @@ MOD = elementwise("mod", "RemainderBackward1", np.mod,
                   lambda ns, g, ans, x, y: -g * np.floor(ns.data(x) / ns.data(y)),
                   doc="x modulo y, with the sign of y", arguments=("x", "y"), group="binary")
 MOD.node_names = lambda x, y: "RemainderBackward1" if _varies(y) else "RemainderBackward0"
-# exp(x - ans) is the softmax weight of x: at most 1, never an overflow.
+# d/dx = sigmoid(x - y), as PyTorch's 1/(1 + exp(y - x)): never an overflow, and exact to
+# an ulp where exp(x - ans) would inherit ans's rounding (250 ulps at x = y = 1000).
 LOGADDEXP = elementwise("logaddexp", "LogaddexpBackward0", np.logaddexp,
-                        lambda ns, g, ans, x, y: g * ns.exp(x - ans),
-                        lambda ns, g, ans, x, y: g * ns.exp(y - ans),
+                        lambda ns, g, ans, x, y: g * ns.sigmoid(x - y),
+                        lambda ns, g, ans, x, y: g * ns.sigmoid(y - x),
                         doc="log(exp(x) + exp(y)), stable", arguments=("x", "y"), group="binary")
 # As torch.xlogy: d/dx = xlogy(g, y), 0 where x = 0 and y <= 0; d/dy = g·x/y.
 XLOGY = elementwise(
