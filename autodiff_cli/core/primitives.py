@@ -402,12 +402,20 @@ AMAX = primitive("amax", "AmaxBackward0", N.amax, _extreme_rule, None, None,
                  node_names=_by_axis("MaxBackward1", "AmaxBackward0"))
 AMIN = primitive("amin", "AminBackward0", N.amin, _extreme_rule, None, None,
                  node_names=_by_axis("MinBackward1", "AminBackward0"))
-# d logsumexp = softmax: exp(x - ans) is never above 1.
-LOGSUMEXP = primitive(
-    "logsumexp", "LogsumexpBackward0", N.logsumexp,
-    lambda ns, g, ans, x, axis, keepdims: _expand(ns, g, x, axis, keepdims) * ns.exp(
-        x - _expand(ns, ans, x, axis, keepdims)),
-    None, None)
+
+
+def _logsumexp_rule(ns, g, ans, x, axis, keepdims):
+    """d logsumexp = softmax over the reduced axes, as exp(x - max)/Σ exp(x - max): each
+    factor is exact to an ulp, where PyTorch's exp(x - ans) inherits the rounding of ans
+    (100 ulps at [1000, 1001]). The shift is a constant: the quotient does not depend
+    on it, so its derivatives are right too."""
+    peak = np.max(ns.data(x), axis=axis, keepdims=True)
+    e = ns.exp(x - np.where(np.isfinite(peak), peak, 0.0))
+    return _expand(ns, g, x, axis, keepdims) * (e / ns.sum(e, axis, True))
+
+
+LOGSUMEXP = primitive("logsumexp", "LogsumexpBackward0", N.logsumexp, _logsumexp_rule,
+                      None, None)
 VAR = primitive(
     "var", "VarBackward0", N.var,
     lambda ns, g, ans, x, axis, ddof, keepdims: _expand(ns, g, x, axis, keepdims) * (
