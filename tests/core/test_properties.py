@@ -1,10 +1,13 @@
 """Every primitive of the registry against an exact oracle, at random points of its domain.
 
-Elementwise primitives are compared with SymPy's exact first and second derivatives of
-the same expression (evaluated with mpmath at 30 digits) and with a five-point finite
-difference of the core's own forward pass; binary ones also under broadcasting. Array
-primitives are compared with finite differences and with hand-derived formulas. The
-last test fails when a primitive is added to the registry without a case here.
+Elementwise primitives (every elementwise, special and binary function of SPEC §1) are
+compared with SymPy's exact value, first and second derivatives of the same expression
+(evaluated with mpmath at 30 digits) and with a five-point finite difference of the
+core's own forward pass; binary ones also under broadcasting. Array primitives, in every
+axis form, are compared with finite differences along random directions (gradients, and
+Hessian-vector products from double backward) and with hand-derived formulas. A few
+smooth functions have their third derivatives compared with SymPy's. The last test fails
+when a primitive is added to the registry without a case here.
 
 Points keep a margin from poles, branch cuts, kinks and ties: what happens exactly at
 a kink is PyTorch's choice, pinned in `test_kinks.py`.
