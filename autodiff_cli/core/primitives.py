@@ -74,12 +74,22 @@ POW_CONSTANT = primitive(
     "pow_constant", "PowBackward0", N.power,
     lambda ns, g, ans, x, c: g * (c * ns.pow_constant(x, c - 1)) if c != 0 else ns.zero(g),
     None)
+
+
+def _varies(value) -> bool:
+    """Whether an argument is a tensor that requires grad. PyTorch names some nodes by
+    which arguments are numbers (clamp(x, 0, 1), 2**x, remainder(x, 3)); here a value
+    that needs no gradient, such as a constant of the language, counts as a number."""
+    return getattr(value, "requires_grad", False)
+
+
 # x ** y with a tensor exponent. At x = 0 with y >= 0, d/dy is 0 rather than 0 * log(0) = nan.
 POW = primitive(
     "pow", "PowBackward1", np.power,
     lambda ns, g, ans, x, y: ns.where(ns.data(y) == 0, 0.0, g * y * ns.pow(x, y - 1)),
     lambda ns, g, ans, x, y: g * ns.where((ns.data(x) == 0) & (ns.data(y) >= 0), 0.0,
-                                          ans * ns.log(x)))
+                                          ans * ns.log(x)),
+    node_names=lambda x, y: "PowBackward1" if _varies(x) else "PowBackward2")
 RECIPROCAL = elementwise("reciprocal", "ReciprocalBackward0", lambda x: 1.0 / x,
                          lambda ns, g, ans, x: -g * (ans * ans), doc="1/x")
 
@@ -183,8 +193,10 @@ GELU = elementwise(
 SILU = elementwise("silu", "SiluBackward0", N.silu,
                    lambda ns, g, ans, x: g * (ns.sigmoid(x) * (1 + x * ns.sigmoid(-x))),
                    doc="x·sigmoid(x)")
+# elu' is 1 at 0 (the exp branch), and elu'' is 0 there: PyTorch's double backward masks
+# with x < 0, so the exp branch is differentiated only where x < 0.
 ELU = elementwise("elu", "EluBackward0", N.elu,
-                  lambda ns, g, ans, x: g * ns.where(ns.data(x) > 0, 1.0, ns.exp(x)),
+                  lambda ns, g, ans, x: g * ns.where(ns.data(x) < 0, ns.exp(x), 1.0),
                   doc="x for x > 0, else exp(x) - 1 (alpha 1)")
 
 
@@ -273,10 +285,12 @@ MOD = elementwise("mod", "RemainderBackward1", np.mod,
                   lambda ns, g, ans, x, y: g,
                   lambda ns, g, ans, x, y: -g * np.floor(ns.data(x) / ns.data(y)),
                   doc="x modulo y, with the sign of y", arguments=("x", "y"), group="binary")
-# exp(x - ans) is the softmax weight of x: at most 1, never an overflow.
+MOD.node_names = lambda x, y: "RemainderBackward1" if _varies(y) else "RemainderBackward0"
+# d/dx = sigmoid(x - y), as PyTorch's 1/(1 + exp(y - x)): never an overflow, and exact to
+# an ulp where exp(x - ans) would inherit ans's rounding (250 ulps at x = y = 1000).
 LOGADDEXP = elementwise("logaddexp", "LogaddexpBackward0", np.logaddexp,
-                        lambda ns, g, ans, x, y: g * ns.exp(x - ans),
-                        lambda ns, g, ans, x, y: g * ns.exp(y - ans),
+                        lambda ns, g, ans, x, y: g * ns.sigmoid(x - y),
+                        lambda ns, g, ans, x, y: g * ns.sigmoid(y - x),
                         doc="log(exp(x) + exp(y)), stable", arguments=("x", "y"), group="binary")
 # As torch.xlogy: d/dx = xlogy(g, y), 0 where x = 0 and y <= 0; d/dy = g·x/y.
 XLOGY = elementwise(
@@ -285,6 +299,9 @@ XLOGY = elementwise(
                                       ns.xlogy(g, y)),
     lambda ns, g, ans, x, y: g * x / y,
     doc="x·log(y), 0 where x is 0", arguments=("x", "y"), group="binary")
+XLOGY.node_names = lambda x, y: (
+    "XlogyBackward0" if _varies(x) and _varies(y) else "XlogyBackward2" if _varies(x)
+    else "XlogyBackward1")
 # clamp: x passes the gradient inside [lo, hi] (ends included); a bound gets it where it
 # binds (and hi wins when lo > hi, since the result is then hi), as in PyTorch.
 CLIP = elementwise(
@@ -296,8 +313,7 @@ CLIP = elementwise(
                                        | (ns.data(hi) < ns.data(lo))),
     doc="x limited to [lo, hi]", arguments=("x", "lo", "hi"), group="binary")
 CLIP.node_names = lambda x, lo, hi: (
-    "ClampBackward0" if any(getattr(b, "requires_grad", False) for b in (lo, hi))
-    else "ClampBackward1")
+    "ClampBackward0" if any(_varies(b) for b in (lo, hi)) else "ClampBackward1")
 WHERE = primitive("where", "WhereBackward0", lambda mask, a, b: np.where(mask, a, b)[()],
                   None,
                   lambda ns, g, ans, mask, a, b: ns.where(mask, g, 0.0),
@@ -386,12 +402,20 @@ AMAX = primitive("amax", "AmaxBackward0", N.amax, _extreme_rule, None, None,
                  node_names=_by_axis("MaxBackward1", "AmaxBackward0"))
 AMIN = primitive("amin", "AminBackward0", N.amin, _extreme_rule, None, None,
                  node_names=_by_axis("MinBackward1", "AminBackward0"))
-# d logsumexp = softmax: exp(x - ans) is never above 1.
-LOGSUMEXP = primitive(
-    "logsumexp", "LogsumexpBackward0", N.logsumexp,
-    lambda ns, g, ans, x, axis, keepdims: _expand(ns, g, x, axis, keepdims) * ns.exp(
-        x - _expand(ns, ans, x, axis, keepdims)),
-    None, None)
+
+
+def _logsumexp_rule(ns, g, ans, x, axis, keepdims):
+    """d logsumexp = softmax over the reduced axes, as exp(x - max)/Σ exp(x - max): each
+    factor is exact to an ulp, where PyTorch's exp(x - ans) inherits the rounding of ans
+    (100 ulps at [1000, 1001]). The shift is a constant: the quotient does not depend
+    on it, so its derivatives are right too."""
+    peak = np.max(ns.data(x), axis=axis, keepdims=True)
+    e = ns.exp(x - np.where(np.isfinite(peak), peak, 0.0))
+    return _expand(ns, g, x, axis, keepdims) * (e / ns.sum(e, axis, True))
+
+
+LOGSUMEXP = primitive("logsumexp", "LogsumexpBackward0", N.logsumexp, _logsumexp_rule,
+                      None, None)
 VAR = primitive(
     "var", "VarBackward0", N.var,
     lambda ns, g, ans, x, axis, ddof, keepdims: _expand(ns, g, x, axis, keepdims) * (
@@ -477,17 +501,51 @@ SUM_TO = primitive("sum_to", "SumToSizeBackward0", N.sum_to,
                    lambda ns, g, ans, x, shape: ns.broadcast_to(g, _shape(ns, x)), None)
 BROADCAST_TO = primitive("broadcast_to", "ExpandBackward0", np.broadcast_to,
                          lambda ns, g, ans, x, shape: ns.sum_to(g, _shape(ns, x)), None)
-# Basic indexing: a tuple of integers and slices. PyTorch's node is a Select when an
-# integer is among them, else a Slice.
+
+
+def _index_name(x, index) -> str:
+    """PyTorch applies the entries of an index one by one, skipping a slice of a whole
+    axis (`:`, `0:`, `:10` of 3), and names the node by the last one applied: an integer
+    selects, a slice slices (A[1:3, 0] is a Select, A[0, 1:] a Slice). An index of one
+    slice is always applied; several that all take whole axes make an alias."""
+    shape = np.shape(getattr(x, "_data", x))
+    if len(index) == 1 and isinstance(index[0], slice):
+        return "SliceBackward0"
+    for axis in range(len(index) - 1, -1, -1):
+        i = index[axis]
+        if not isinstance(i, slice):
+            return "SelectBackward0"
+        if (i.start or 0) != 0 or (i.step or 1) != 1 or (
+                i.stop is not None and i.stop < shape[axis]):
+            return "SliceBackward0"
+    return "AliasBackward0"
+
+
+# Basic indexing: a tuple of integers and slices.
 SELECT = primitive(
     "select", "SelectBackward0", lambda x, index: np.array(x[index]),
     lambda ns, g, ans, x, index: ns.select_backward(g, _shape(ns, x), index), None,
-    node_names=lambda x, index: "SelectBackward0" if any(
-        not isinstance(i, slice) for i in index) else "SliceBackward0")
+    node_names=_index_name)
 SELECT_BACKWARD = primitive("select_backward", "SelectBackwardBackward0", N.select_backward,
                             lambda ns, g, ans, gy, shape, index: ns.select(g, index),
                             None, None)
-DIAG = primitive("diag", "DiagEmbedBackward0", np.diag, lambda ns, g, ans, x: ns.diag(g),
+
+
+def _diag_rule(ns, g, ans, x):
+    """A vector's gradient is the diagonal of g; a matrix's is g on its diagonal, padded
+    with zeros to the matrix's shape when it is not square."""
+    shape = _shape(ns, x)
+    if len(shape) == 1:
+        return ns.diag(g)
+    out, k = ns.diag(g), min(shape)
+    if shape[0] > k:
+        out = ns.concat(0, out, np.zeros((shape[0] - k, k)))
+    if shape[1] > k:
+        out = ns.concat(1, out, np.zeros((shape[0], shape[1] - k)))
+    return out
+
+
+DIAG = primitive("diag", "DiagEmbedBackward0", np.diag, _diag_rule,
                  node_names=lambda x: "DiagEmbedBackward0" if np.ndim(getattr(x, "_data", x)) == 1
                  else "DiagonalBackward0")
 
@@ -540,16 +598,47 @@ TRACE = primitive("trace", "TraceBackward0", np.trace,
 
 def _det_rule(ns, g, ans, a):
     """d det(A) = adj(A)ᵀ: from the SVD (exact for a singular A, where PyTorch 2.13 gives
-    0), and as det(A)·A⁻ᵀ in operations that differentiate again where A is invertible."""
-    if ns.recording and ns.data(ans) != 0:
+    0). In operations that differentiate again, det(A)·A⁻ᵀ where A is well conditioned;
+    elsewhere the cofactors, signed determinants of the minors, whose own derivatives are
+    right at a singular A (det(A)·A⁻ᵀ is 0·inf there, and loses digits near one)."""
+    if not ns.recording:
+        return g * N.adjugate(ns.data(a)).T
+    if N.well_conditioned(ns.data(a)):
         return g * (ans * ns.transpose(ns.inv(a), None))
-    return g * N.adjugate(ns.data(a)).T
+    return g * _cofactors(ns, a)
+
+
+def _cofactors(ns, a):
+    n = _shape(ns, a)[0]
+    if n == 1:
+        return np.ones((1, 1))
+    rows = [ns.stack(0, *[(-1) ** (i + j) * ns.det(_without(ns, _without(ns, a, i, 0), j, 1))
+                          for j in range(n)]) for i in range(n)]
+    return ns.stack(0, *rows)
+
+
+def _without(ns, a, k: int, axis: int):
+    """Matrix `a` without its row (axis 0) or column (axis 1) number k."""
+    n = _shape(ns, a)[axis]
+    parts = [ns.select(a, _along(2, axis, part)) for part in (slice(0, k), slice(k + 1, n))
+             if part.stop > part.start]
+    return parts[0] if len(parts) == 1 else ns.concat(axis, *parts)
 
 
 DET = primitive("det", "LinalgDetBackward0", np.linalg.det, _det_rule)
+
+
+def _logabsdet_rule(ns, g, ans, a):
+    """d log|det A| = A⁻ᵀ; at a singular A (log|det A| = -inf), where inv would raise,
+    adj(A)ᵀ/det(A): infinite, as PyTorch's (a constant: nothing finite to differentiate)."""
+    if ns.data(ans) != -np.inf:
+        return g * ns.transpose(ns.inv(a), None)
+    with np.errstate(all="ignore"):
+        return g * (N.adjugate(ns.data(a)).T / np.linalg.det(ns.data(a)))
+
+
 LOGABSDET = primitive("logabsdet", "LinalgSlogdetBackward0",
-                      lambda a: np.linalg.slogdet(a)[1],
-                      lambda ns, g, ans, a: g * ns.transpose(ns.inv(a), None))
+                      lambda a: np.linalg.slogdet(a)[1], _logabsdet_rule)
 INV = primitive("inv", "LinalgInvExBackward0", np.linalg.inv,
                 lambda ns, g, ans, a: -ns.mm(ns.mm(ns.transpose(ans, None), g),
                                              ns.transpose(ans, None)))
