@@ -142,7 +142,7 @@ rule("softplus")(lambda ans, a: S.softplus(a))
 rule("logit")(lambda ans, a: S.sub(S.log(a), S.log1p(-a)))
 rule("gelu")(lambda ans, a: S.mul(a, 0.5 * S.erfc(-a / N.SQRT2)))
 rule("silu")(lambda ans, a: S.mul(a, S.sigmoid(a)))
-rule("elu")(lambda ans, a: S.where(a[0] > 0, a, S.expm1(a)))
+rule("elu")(lambda ans, a: S.where(a[0] >= 0, a, S.expm1(a)))  # elu"(0) = 0, as the VJP
 rule("sinc")(lambda ans, a: S.sinc(a))
 rule("erf")(lambda ans, a: S.erf(a))
 rule("erfc")(lambda ans, a: S.erfc(a))
@@ -356,8 +356,31 @@ def _logdet_series(a, value0):
 rule("logabsdet")(lambda ans, a: _logdet_series(a, ans))
 
 
+# Beyond this condition number of A₀, det's series comes from a contour integral.
+ILL_CONDITIONED = 1e8
+
+
 @rule("det")
 def _det(ans, a):
-    """det A = det A₀ · exp(log|det A| - log|det A₀|); A₀ must be invertible."""
-    logabs = _logdet_series(a, 0.0)
-    return ans * S.exp(logabs)
+    """det A = det A₀ · exp(log|det A| - log|det A₀|) where A₀ is well conditioned; at a
+    singular or nearly singular A₀, Cauchy's integral on a circle (`_det_on_a_circle`)."""
+    if np.linalg.cond(a[0]) < ILL_CONDITIONED:
+        return ans * S.exp(_logdet_series(a, 0.0))
+    return _det_on_a_circle(a)
+
+
+def _det_on_a_circle(a):
+    """The coefficients of det(Σ Aₖtᵏ), a polynomial of degree n·K in t, from its values at
+    n·K + 1 points of a circle (an inverse DFT; exact but for rounding, singular A₀ or
+    not). The radius makes the terms Aₖrᵏ of one size, so no coefficient is lost."""
+    order, n = len(a) - 1, a.shape[-1]
+    points = n * order + 1
+    scale = [np.max(np.abs(a[k])) for k in range(len(a))]
+    radii = [(max(scale[0], 1e-300) / scale[k]) ** (1 / k)
+             for k in range(1, len(a)) if scale[k] > 0]
+    r = float(np.clip(min(radii, default=1.0), 1e-3, 1e3))
+    t = r * np.exp(2j * np.pi * np.arange(points) / points)
+    powers = t[:, None] ** np.arange(len(a))  # (points, K+1)
+    values = np.linalg.det(np.tensordot(powers, a, axes=(1, 0)))
+    coefficients = np.fft.fft(values)[: len(a)] / points
+    return (coefficients / r ** np.arange(len(a))).real
