@@ -113,6 +113,7 @@ def run(command, options, compute, write_result) -> int:
     shadow = frozenset(fixed_texts.keys() | keys) & CONSTANTS.keys()
     program = compile_program(read_program(options), shadow=shadow)
     unused = [n for n in fixed_texts if n not in program.inputs]
+    unused += [n for n in header or [] if n not in program.inputs]
     if unused:
         raise AdiffError("name", f"the program does not use {', '.join(unused)}; its inputs are "
                                  f"{', '.join(program.inputs) or 'none'}")

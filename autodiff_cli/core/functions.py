@@ -319,10 +319,10 @@ def _target_shape(x, shape) -> tuple[int, ...]:
     known = math.prod(n for n in target if n != -1)
     if -1 in target:
         if known == 0 or size % known:
-            raise ShapeError(f"cannot reshape {size} elements into shape {tuple(target)}")
+            raise ShapeError(f"{size} elements do not fit the shape {tuple(target)}")
         target = [size // known if n == -1 else n for n in target]
     if math.prod(target) != size:
-        raise ShapeError(f"cannot reshape {size} elements into shape {tuple(target)}")
+        raise ShapeError(f"{size} elements do not fit the shape {tuple(target)}")
     return tuple(target)
 
 

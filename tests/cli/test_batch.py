@@ -147,3 +147,11 @@ def test_csv_of_a_result_that_is_not_a_grid_is_refused(adiff):
 @pytest.mark.parametrize("value", ["[[1, 2]]", "2"])
 def test_a_matrix_or_a_number_is_not_a_grid(adiff, value):
     assert "value" in adiff("eval", "x", "--x", value).stdout.split()[0]
+
+
+def test_a_csv_header_naming_an_unknown_input_is_refused_before_any_point(adiff, tmp_path):
+    path = tmp_path / "points.csv"
+    path.write_text("x,z\n1,2\n")
+    result = adiff("eval", "x", "--batch", path)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == "error: the program does not use z; its inputs are x\n"
