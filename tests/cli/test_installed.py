@@ -287,3 +287,28 @@ def test_completion_completes_a_commands_options_after_a_formula_and_inputs():
 def test_show_completion_prints_a_script_for_the_shell():
     result = adiff("--show-completion", "bash")
     assert result.returncode == 0 and "_adiff_completion" in result.stdout
+
+
+# a command imports only what it uses (SciPy, SymPy and plotext never load for grad)
+
+
+@pytest.mark.parametrize("args", [
+    ("grad", "(x**2+1)**3", "--x", 2),
+    ("grad", "sum(sin(x) * log1p(x**2))", "--x", "[1, 2]", "--json"),
+    ("check", "x**3", "--x", 2),
+    ("taylor", "exp(sin(x))", "--x", 0),
+    ("jacobian", "[x*y, x + y]", "--x", 1, "--y", 2),
+])
+def test_grad_and_friends_import_neither_scipy_nor_sympy_nor_plotext(args):
+    modules = imported_modules(*args)
+    assert "numpy" in modules
+    assert not {"scipy", "sympy", "plotext"} & {m.split(".")[0] for m in modules}
+
+
+@pytest.mark.parametrize(("args", "library"), [
+    (("eval", "erf(x)", "--x", 1), "scipy"),
+    (("formula", "x**2"), "sympy"),
+    (("plot", "x", "--x", "linspace(0, 1, 3)"), "plotext"),
+])
+def test_a_library_is_imported_by_what_needs_it(args, library):
+    assert library in {m.split(".")[0] for m in imported_modules(*args)}
