@@ -1,3 +1,4 @@
-"""The command line: the command table (`table`), its options (`options`), the Typer app
-(`app`), one run (`run`, `job`, `argv`), and the computations by family (`derivatives`,
-`checking`, `graphs`)."""
+"""The command line: one table of commands (`table`) and one of options (`options`); the
+Typer app built from them (`app`); one run (`run`, `job`, `argv`, `batch`); and the
+computations by family (`derivatives`, `checking`, `formulas`, `optimisation`,
+`plotting`, `graphs`, `vocabulary`)."""

@@ -36,8 +36,3 @@ def gradient_and_hessian(output: Tensor, inputs) -> tuple[list[np.ndarray], list
                 if second is not None:
                     block[where] = second.data
     return gradients, rows
-
-
-def hessian(output: Tensor, inputs) -> list[list[np.ndarray]]:
-    """All second derivatives of a scalar `output`: H[i][j] has shape x_i.shape + x_j.shape."""
-    return gradient_and_hessian(output, inputs)[1]
