@@ -2,9 +2,9 @@
 
 A series is a float64 array `s` of shape (K+1, *shape): `s[k]` is the k-th Taylor
 coefficient f^(k)(t0)/k! of every element, so the order K is `len(s) - 1` and the
-element shape can be anything, () included. Every function works elementwise,
-broadcasts the element shapes of two series as NumPy does, and loops in Python
-over the orders only, never over elements.
+element shape can be anything, () included. Every function but `bilinear` works
+elementwise, broadcasts the element shapes of two series as NumPy does, and loops
+in Python over the orders only, never over elements.
 
 With normalised coefficients (Griewank & Walther, "Evaluating Derivatives", 2nd
 ed., ch. 13) every rule is a convolution without factorials. Differentiating

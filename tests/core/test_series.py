@@ -140,7 +140,7 @@ def curved_input(x0s: list, tail, order: int = ORDER) -> tuple[np.ndarray, list[
     return a, [Exact.polynomial([x0, *tail], order) for x0 in x0s]
 
 
-# a1, a2, a3; subnormal ones would only test how float64 underflows.
+# a1, a2, a3. Subnormal numbers (here and in x0) would only test how float64 underflows.
 TAILS = st.tuples(st.floats(-2, 2).filter(lambda v: abs(v) > 0.1),
                   st.floats(-0.5, 0.5, allow_subnormal=False),
                   st.floats(-0.5, 0.5, allow_subnormal=False))
@@ -193,7 +193,7 @@ UNARY = {
     "power -1.5": (power(-1.5), X ** sp.Rational(-3, 2), (0.1, 10)),
     "power 2.7": (power(2.7), X ** sp.Rational(27, 10), (0.1, 10)),
     "power 3": (power(3), X**3, (-5, 5)),
-    "power 0": (power(0), sp.Integer(1) + 0 * X, (-5, 5)),
+    "power 0": (power(0), sp.Integer(1), (-5, 5)),
     "power -2": (power(-2), X**-2, (0.2, 5)),
     "power -3 of a negative": (power(-3), X**-3, (-5, -0.2)),
     "atan": (S.atan, sp.atan(X), (-5, 5)),
@@ -223,7 +223,7 @@ POLES = {"digamma", "polygamma 1", "polygamma 3", "lgamma", "gamma"}
 @given(data=st.data())
 def test_function_matches_the_exact_series(name, data) -> None:
     function, expr, (lo, hi) = UNARY[name]
-    points = st.floats(lo, hi)
+    points = st.floats(lo, hi, allow_subnormal=False)
     if name in POLES:
         points = points.filter(away_from_poles)
     if name == "sinc":
@@ -301,8 +301,8 @@ BINARY = {
 @given(data=st.data())
 def test_two_argument_function_matches_the_exact_series(name, data) -> None:
     function, exact_function, first, second = BINARY[name]
-    x0 = data.draw(st.floats(*first), label="x0")
-    y0 = data.draw(st.floats(*second), label="y0")
+    x0 = data.draw(st.floats(*first, allow_subnormal=False), label="x0")
+    y0 = data.draw(st.floats(*second, allow_subnormal=False), label="y0")
     a, [p] = curved_input([x0], data.draw(TAILS, label="a tail"))
     b, [q] = curved_input([y0], data.draw(TAILS, label="b tail"))
     assert_series_close(function(a, b), [exact_function(p, q)])
@@ -314,7 +314,7 @@ def test_exp_at_zero_gives_one_over_k_factorial_to_a_few_ulps() -> None:
     got = S.exp(S.variable(0.0, 100))
     with mp.workdps(DIGITS):
         exact = np.array([1 / mp.factorial(k) for k in range(101)], dtype=np.float64)
-    assert np.all(np.abs(got - exact) <= 8 * np.spacing(exact))
+    assert np.all(np.abs(got - exact) <= 4 * np.spacing(exact))
 
 
 def test_log_of_one_plus_t_gives_the_alternating_harmonic_series_exactly() -> None:
