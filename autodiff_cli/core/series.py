@@ -499,8 +499,8 @@ def _digamma_coefficients(x0, order: int) -> np.ndarray:
     """The Taylor coefficients of ψ(x0 + t) up to `order`.
 
     ψ^(k)(x)/k! = (-1)^(k+1) ζ(k+1, x) for k ≥ 1. For x0 ≤ 0 the reflection
-    ψ(x) = ψ(1 - x) - π·cot(πx) takes ζ to 1 - x0 ≥ 1 instead: SciPy's ζ of a negative
-    argument sums its poles one by one (slow and cancelling for x0 ≪ 0), and cot's
+    ψ(x) = ψ(1 - x) - π·cot(πx) takes ζ to 1 - x0 ≥ 1 instead, so no loop grows with
+    |x0| (SciPy's own ζ at -1e6 + 0.3 takes 25 ms and has no correct digit); cot's
     series is O(K²), from sin and cos of πx0 that are exact where they vanish.
     """
     from scipy import special
