@@ -2,9 +2,9 @@
 
 A series is a float64 array `s` of shape (K+1, *shape): `s[k]` is the k-th Taylor
 coefficient f^(k)(t0)/k! of every element, so the order K is `len(s) - 1` and the
-element shape can be anything, () included. Every function works elementwise,
-broadcasts the element shapes of two series as NumPy does, and loops in Python
-over the orders only, never over elements.
+element shape can be anything, () included. Every function but `bilinear` works
+elementwise, broadcasts the element shapes of two series as NumPy does, and loops
+in Python over the orders only, never over elements.
 
 With normalised coefficients (Griewank & Walther, "Evaluating Derivatives", 2nd
 ed., ch. 13) every rule is a convolution without factorials. Differentiating
@@ -304,6 +304,16 @@ def _sin_cos_like(a: np.ndarray, s0, c0, sign: float) -> tuple[np.ndarray, np.nd
     return s, c
 
 
+def _sin_cos_pi(x) -> tuple[np.ndarray, np.ndarray]:
+    """(sin πx, cos πx), exactly 0 where they vanish: x less the nearest half-integer n/2
+    is exact in floating point, and n quarter turns rotate (sin, cos) without rounding."""
+    n = np.round(2 * x)
+    s, c = np.sin(np.pi * (x - n / 2)), np.cos(np.pi * (x - n / 2))
+    turn = np.mod(n, 4)
+    return (np.select([turn == 0, turn == 1, turn == 2], [s, c, -s], -c),
+            np.select([turn == 0, turn == 1, turn == 2], [c, -s, -c], s))
+
+
 def sin_cos(a) -> tuple[np.ndarray, np.ndarray]:
     """(sin a, cos a): each one's recurrence needs the other's."""
     a = _series(a)
@@ -489,9 +499,9 @@ def _digamma_coefficients(x0, order: int) -> np.ndarray:
     """The Taylor coefficients of ψ(x0 + t) up to `order`.
 
     ψ^(k)(x)/k! = (-1)^(k+1) ζ(k+1, x) for k ≥ 1. For x0 ≤ 0 the reflection
-    ψ(x) = ψ(1 - x) - π·cot(πx) takes ζ to 1 - x0 ≥ 1 instead: SciPy's ζ of a negative
-    argument sums its poles one by one (slow and cancelling for x0 ≪ 0), and cot's
-    series is O(K²), its argument reduced by cot's period 1 so that it stays exact.
+    ψ(x) = ψ(1 - x) - π·cot(πx) takes ζ to 1 - x0 ≥ 1 instead, so no loop grows with
+    |x0| (SciPy's own ζ at -1e6 + 0.3 takes 25 ms and has no correct digit); cot's
+    series is O(K²), from sin and cos of πx0 that are exact where they vanish.
     """
     from scipy import special
 
@@ -503,7 +513,7 @@ def _digamma_coefficients(x0, order: int) -> np.ndarray:
     zeta = special.zeta(k + 1, np.where(left, 1 - x0, x0))
     c[1:] = (-1) ** (k + 1) * zeta
     if left.any():
-        sin, cos = sin_cos(variable(np.pi * (x0 - np.round(x0)), order, np.pi))
+        sin, cos = _sin_cos_like(variable(np.pi * x0, order, np.pi), *_sin_cos_pi(x0), -1.0)
         c[1:] = np.where(left, -zeta - np.pi * div(cos, sin)[1:], c[1:])
     return c
 
@@ -560,8 +570,7 @@ def _sinc_coefficients(x0, order: int) -> np.ndarray:
     """
     x0 = np.asarray(x0, dtype=np.float64)
     top = order + _SINC_EXTRA_ORDERS
-    turn = x0 - 2 * np.round(x0 / 2)  # sin(πx) and cos(πx) have period 2: keep πx small
-    sin0, cos0 = np.sin(np.pi * turn), np.cos(np.pi * turn)
+    sin0, cos0 = _sin_cos_pi(x0)
     phases = (sin0, cos0, -sin0, -cos0)  # sin(πx0 + kπ/2) for k mod 4
     s = np.empty((top + 1, *x0.shape))
     scale = 1 / np.pi  # π^(k-1)/k!
@@ -578,7 +587,8 @@ def _sinc_coefficients(x0, order: int) -> np.ndarray:
         downwards[k - 1] = s[k] - x0 * downwards[k]
 
     g = np.where(np.abs(x0) > 1, upwards, downwards[:order + 1])
-    g[0] = np.sinc(x0)  # the value that NumPy's (and the forward pass's) sinc gives
+    # The value exact at the integers, where NumPy's sin(π·x)/(π·x) leaves about 1e-17.
+    g[0] = np.where(x0 == 0, 1.0, sin0 / (np.pi * np.where(x0 == 0, 1.0, x0)))
     return g
 
 
