@@ -14,10 +14,14 @@ import sys
 import time
 from dataclasses import asdict
 from importlib import metadata
+from pathlib import Path
 
-from benchmarks.harness import Config, fill_ratios, load, render, run_tools
+from benchmarks.harness import REPO, Config, commit_of, fill_ratios, load, render, run_tools
 
-WORKLOADS = ("startup", "vector", "scalar", "parse", "depth")
+WORKLOADS = (
+    "startup", "vector", "scalar", "parse", "depth",
+    "reductions", "linalg", "jacobian", "taylor", "batch", "minimize", "check",
+)  # fmt: skip
 PACKAGES = "autodiff-cli numpy lark typer rich torch jax autograd mygrad micrograd sympy".split()
 
 DESCRIPTION = "adiff side by side with the tools a user would reach for, in one table."
@@ -45,6 +49,10 @@ def versions() -> str:
     return ", ".join(found)
 
 
+def checkout_line(path: Path) -> str:
+    return f"{path} ({commit_of(path)})"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=DESCRIPTION)
     parser.add_argument(
@@ -58,11 +66,20 @@ def main(argv: list[str] | None = None) -> int:
         "--repeat", type=int, help="timed runs per measurement (at least), and startup rounds"
     )
     parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON")
+    parser.add_argument(
+        "--before",
+        metavar="PATH",
+        help="an earlier checkout of adiff (`git worktree add /tmp/adiff-old COMMIT`): "
+        "its adiff is measured beside this one, in alternating rounds",
+    )
     args = parser.parse_args(argv)
     unknown = sorted(set(args.workloads) - set(WORKLOADS))
     if unknown:
         parser.error(f"unknown workload {', '.join(unknown)}; choose from {', '.join(WORKLOADS)}")
-    cfg = Config.make(args.quick, args.repeat)
+    if args.before and not (Path(args.before) / "autodiff_cli" / "__init__.py").exists():
+        parser.error(f"--before {args.before}: no autodiff_cli package there")
+    before = str(Path(args.before).resolve()) if args.before else None
+    cfg = Config.make(args.quick, args.repeat, before)
 
     started = time.perf_counter()
     mode = "quick" if cfg.quick else "full"
@@ -71,7 +88,11 @@ def main(argv: list[str] | None = None) -> int:
         f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores, "
         f"load average {os.getloadavg()[0]:.2f} (other work on the machine slows every row)"
     )
-    print(versions(), end="\n\n", flush=True)
+    print(versions(), flush=True)
+    print(f"adiff under test: {checkout_line(REPO)}", flush=True)
+    if before:
+        print(f"adiff before:     {checkout_line(Path(before))}", flush=True)
+    print(flush=True)
     rows = []
     for name in args.workloads or WORKLOADS:
         t0 = time.perf_counter()
