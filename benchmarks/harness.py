@@ -36,6 +36,12 @@ GRAMMAR = REPO / "grammar" / "adiff.lark"
 CHECKOUT_VAR = "ADIFF_BENCH_CHECKOUT"
 BEFORE = "before"  # suffix of the rows that run the earlier checkout
 
+# Workers run BLAS/LAPACK on one thread, as torch runs (see import_torch): on two cores
+# shared with other work, OpenBLAS's threads spin against each other and a 200x200 inv
+# took 50 times longer than on one thread. A tool can ask for its own (`Tool.env`).
+ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+THREADED = {name: "" for name in ONE_THREAD}  # the libraries' defaults: a thread per core
+
 NOT_INSTALLED = "skipped (not installed)"
 NOT_IN_ADIFF = "skipped (not in this adiff)"
 MARK = "@@bench "  # worker protocol lines start with this; anything else on stdout is noise
@@ -214,6 +220,7 @@ class Tool:
     versus: tuple[str, ...] = ()  # tools whose times this one's are shown against
     before: bool = False  # with --before, also measure it from the earlier checkout
     units: Callable[[Any], int] | None = None
+    env: dict[str, str] = field(default_factory=dict)  # its worker's environment, over ONE_THREAD
 
 
 def checkout() -> Path:
@@ -408,6 +415,8 @@ def measure(module: Any, tool: Tool, case: str, cfg: Config) -> dict:
         return {"status": NOT_INSTALLED, "note": describe(e)}
     except NotInThisAdiff as e:
         return {"status": NOT_IN_ADIFF, "note": str(e)}
+    except Exception as e:  # a setup that fails (or a peer that cannot get there) fails
+        return {"status": f"fails: {describe(e)}"}
     try:
         with Stopwatch() as first:
             answer = first.time(run)
@@ -447,7 +456,12 @@ def _death(proc: subprocess.Popen, err: Any) -> str:
 
 
 def run_worker(
-    module: str, tool: str, cases: Sequence[str], cfg: Config, path: str | Path | None = None
+    module: str,
+    tool: str,
+    cases: Sequence[str],
+    cfg: Config,
+    path: str | Path | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> dict[str, dict]:
     """Measure `tool` on each case in a worker process, with a timeout per case; with
     `path`, the worker measures the adiff of that checkout instead of this one.
@@ -458,7 +472,8 @@ def run_worker(
     """
     results: dict[str, dict] = {}
     todo = list(cases)
-    env = checkout_env(path or REPO)
+    env = {**checkout_env(path or REPO), **ONE_THREAD, **(extra_env or {})}
+    env = {k: v for k, v in env.items() if v}  # "" unsets: the library's default
     # The worker imports `benchmarks` from here, then puts the checkout under test
     # first on sys.path (see worker.py): an earlier checkout has benchmarks of its own.
     env["PYTHONPATH"] = os.pathsep.join([str(REPO), env["PYTHONPATH"]])
@@ -517,9 +532,10 @@ def run_tools(module: Any, cfg: Config) -> list[Row]:
             continue
         paired = bool(cfg.before and tool.before)
         if paired:
-            results, earlier = _paired(module.__name__, tool.name, mine, cfg)
+            results, earlier = _paired(module.__name__, tool, mine, cfg)
         else:
-            results, earlier = run_worker(module.__name__, tool.name, mine, cfg), {}
+            results = run_worker(module.__name__, tool.name, mine, cfg, extra_env=tool.env)
+            earlier = {}
         for case in mine:
             row = Row(
                 module.NAME, case, tool.name, tool.role, targets=tool.targets(case),
@@ -533,17 +549,22 @@ def run_tools(module: Any, cfg: Config) -> list[Row]:
                 if tool.process:
                     r.gc_share = None  # the collector of the worker, not of the timed process
             rows += mine_rows
+    if hasattr(module, "finish"):
+        module.finish(rows)  # notes that need the timings, such as extrapolations
     order = {c: i for i, c in enumerate(cases)}
     rows.sort(key=lambda r: order[r.case])  # stable: tools keep their order within a case
     return rows
 
 
-def _paired(module: str, tool: str, cases: list[str], cfg: Config) -> tuple[dict, dict]:
+def _paired(module: str, tool: Tool, cases: list[str], cfg: Config) -> tuple[dict, dict]:
     """Rounds of (this checkout, the earlier one) on the same cases; per case the median
     time of each and, on this one's result, the median per-round ratio to before."""
     assert cfg.before is not None
     rounds = [
-        (run_worker(module, tool, cases, cfg), run_worker(module, tool, cases, cfg, cfg.before))
+        (
+            run_worker(module, tool.name, cases, cfg, extra_env=tool.env),
+            run_worker(module, tool.name, cases, cfg, cfg.before, tool.env),
+        )
         for _ in range(cfg.pairs)
     ]
     label = commit_of(cfg.before)
@@ -556,7 +577,7 @@ def _paired(module: str, tool: str, cases: list[str], cfg: Config) -> tuple[dict
         ratios = [a["seconds"] / b["seconds"] for a, b in timed]
         if ratios:
             note = f"{len(ratios)} rounds" if len(ratios) > 1 else ""
-            now[case]["relative"] = {f"{tool} {BEFORE}": statistics.median(ratios)}
+            now[case]["relative"] = {f"{tool.name} {BEFORE}": statistics.median(ratios)}
             now[case]["note"] = "; ".join(filter(None, [now[case].get("note"), note]))
     return now, before
 
