@@ -221,6 +221,7 @@ class Tool:
     before: bool = False  # with --before, also measure it from the earlier checkout
     units: Callable[[Any], int] | None = None
     env: dict[str, str] = field(default_factory=dict)  # its worker's environment, over ONE_THREAD
+    timeout: float | None = None  # seconds for one case, when cfg.timeout is too short
 
 
 def checkout() -> Path:
@@ -462,6 +463,7 @@ def run_worker(
     cfg: Config,
     path: str | Path | None = None,
     extra_env: dict[str, str] | None = None,
+    timeout: float | None = None,
 ) -> dict[str, dict]:
     """Measure `tool` on each case in a worker process, with a timeout per case; with
     `path`, the worker measures the adiff of that checkout instead of this one.
@@ -485,7 +487,7 @@ def run_worker(
                 argv, stdout=subprocess.PIPE, stderr=err, text=True, env=env, start_new_session=True
             )
             try:
-                todo = _collect(proc, err, todo, results, cfg.timeout)
+                todo = _collect(proc, err, todo, results, max(cfg.timeout, timeout or 0))
             finally:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGKILL)
@@ -534,7 +536,9 @@ def run_tools(module: Any, cfg: Config) -> list[Row]:
         if paired:
             results, earlier = _paired(module.__name__, tool, mine, cfg)
         else:
-            results = run_worker(module.__name__, tool.name, mine, cfg, extra_env=tool.env)
+            results = run_worker(
+                module.__name__, tool.name, mine, cfg, extra_env=tool.env, timeout=tool.timeout
+            )
             earlier = {}
         for case in mine:
             row = Row(
@@ -562,8 +566,8 @@ def _paired(module: str, tool: Tool, cases: list[str], cfg: Config) -> tuple[dic
     assert cfg.before is not None
     rounds = [
         (
-            run_worker(module, tool.name, cases, cfg, extra_env=tool.env),
-            run_worker(module, tool.name, cases, cfg, cfg.before, tool.env),
+            run_worker(module, tool.name, cases, cfg, extra_env=tool.env, timeout=tool.timeout),
+            run_worker(module, tool.name, cases, cfg, cfg.before, tool.env, tool.timeout),
         )
         for _ in range(cfg.pairs)
     ]
