@@ -22,16 +22,22 @@ WORKLOADS = (
     "startup", "vector", "scalar", "parse", "depth",
     "reductions", "linalg", "jacobian", "taylor", "batch", "minimize", "check",
 )  # fmt: skip
-PACKAGES = "autodiff-cli numpy lark typer rich torch jax autograd mygrad micrograd sympy".split()
+PACKAGES = (
+    "autodiff-cli numpy lark typer rich scipy torch jax autograd mygrad micrograd sympy mpmath"
+).split()
 
 DESCRIPTION = "adiff side by side with the tools a user would reach for, in one table."
 NOTES = """\
-median: wall time of one run after a warm-up (scalar: per operation); n: timed runs.
-ratio: to the floor of the same size measured in this run; startup's is the median of
-  per-round ratios (commands alternate run by run, so machine drift cancels).
-torch runs on one thread in-process, like NumPy's elementwise kernels (see harness.py).
+median: wall time of one run after a warm-up (per operation or point where it says so);
+  n: timed runs. A first run over 5 s is the one measurement ("one run, no warm-up").
+ratio: to the floor of the same case measured in this run, per unit of work; startup's is
+  the median of per-round ratios (commands alternate run by run, so machine drift cancels).
+  "before" rows run the --before checkout in alternating rounds with this one; the adiff
+  row's note gives the median of the per-round ratios.
+torch runs on one thread in-process, like NumPy's elementwise kernels, and so does NumPy's
+  BLAS in the workers (OPENBLAS_NUM_THREADS=1); see harness.py.
 startup times whole fresh processes. The other workloads time in-process, each tool in a
-  worker process of its own; "(process)" rows time a whole fresh `adiff` process instead.
+  worker process of its own; "(process)" and "shell loop" rows time whole fresh processes.
 gc: share of the timed time spent in Python's garbage collector. Timings keep the GC on,
   as users run; it collects more often the more Python objects a graph has.
 Every answer is checked against the exact reference before it is timed (adiff's too), so
