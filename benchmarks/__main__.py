@@ -117,7 +117,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.json:
         with open(args.json, "w") as f:
-            json.dump([{**asdict(r), "verdict": r.verdict} for r in rows], f, indent=1)
+            doc = [
+                {**asdict(r), "targets": [t.label for t in r.targets], "verdict": r.verdict}
+                for r in rows
+            ]
+            json.dump(doc, f, indent=1)
     return 0
 
 
