@@ -14,20 +14,30 @@ import sys
 import time
 from dataclasses import asdict
 from importlib import metadata
+from pathlib import Path
 
-from benchmarks.harness import Config, fill_ratios, load, render, run_tools
+from benchmarks.harness import REPO, Config, commit_of, fill_ratios, load, render, run_tools
 
-WORKLOADS = ("startup", "vector", "scalar", "parse", "depth")
-PACKAGES = "autodiff-cli numpy lark typer rich torch jax autograd mygrad micrograd sympy".split()
+WORKLOADS = (
+    "startup", "vector", "scalar", "parse", "depth",
+    "reductions", "linalg", "jacobian", "taylor", "batch", "minimize", "check",
+)  # fmt: skip
+PACKAGES = (
+    "autodiff-cli numpy lark typer rich scipy torch jax autograd mygrad micrograd sympy mpmath"
+).split()
 
 DESCRIPTION = "adiff side by side with the tools a user would reach for, in one table."
 NOTES = """\
-median: wall time of one run after a warm-up (scalar: per operation); n: timed runs.
-ratio: to the floor of the same size measured in this run; startup's is the median of
-  per-round ratios (commands alternate run by run, so machine drift cancels).
-torch runs on one thread in-process, like NumPy's elementwise kernels (see harness.py).
+median: wall time of one run after a warm-up (per operation or point where it says so);
+  n: timed runs. A first run over 5 s is the one measurement ("one run, no warm-up").
+ratio: to the floor of the same case measured in this run, per unit of work; startup's is
+  the median of per-round ratios (commands alternate run by run, so machine drift cancels).
+  "before" rows run the --before checkout in alternating rounds with this one; the adiff
+  row's note gives the median of the per-round ratios.
+torch runs on one thread in-process, like NumPy's elementwise kernels, and so does NumPy's
+  BLAS in the workers (OPENBLAS_NUM_THREADS=1); see harness.py.
 startup times whole fresh processes. The other workloads time in-process, each tool in a
-  worker process of its own; "(process)" rows time a whole fresh `adiff` process instead.
+  worker process of its own; "(process)" and "shell loop" rows time whole fresh processes.
 gc: share of the timed time spent in Python's garbage collector. Timings keep the GC on,
   as users run; it collects more often the more Python objects a graph has.
 Every answer is checked against the exact reference before it is timed (adiff's too), so
@@ -45,6 +55,10 @@ def versions() -> str:
     return ", ".join(found)
 
 
+def checkout_line(path: Path) -> str:
+    return f"{path} ({commit_of(path)})"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=DESCRIPTION)
     parser.add_argument(
@@ -58,11 +72,20 @@ def main(argv: list[str] | None = None) -> int:
         "--repeat", type=int, help="timed runs per measurement (at least), and startup rounds"
     )
     parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON")
+    parser.add_argument(
+        "--before",
+        metavar="PATH",
+        help="an earlier checkout of adiff (`git worktree add /tmp/adiff-old COMMIT`): "
+        "its adiff is measured beside this one, in alternating rounds",
+    )
     args = parser.parse_args(argv)
     unknown = sorted(set(args.workloads) - set(WORKLOADS))
     if unknown:
         parser.error(f"unknown workload {', '.join(unknown)}; choose from {', '.join(WORKLOADS)}")
-    cfg = Config.make(args.quick, args.repeat)
+    if args.before and not (Path(args.before) / "autodiff_cli" / "__init__.py").exists():
+        parser.error(f"--before {args.before}: no autodiff_cli package there")
+    before = str(Path(args.before).resolve()) if args.before else None
+    cfg = Config.make(args.quick, args.repeat, before)
 
     started = time.perf_counter()
     mode = "quick" if cfg.quick else "full"
@@ -71,7 +94,11 @@ def main(argv: list[str] | None = None) -> int:
         f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores, "
         f"load average {os.getloadavg()[0]:.2f} (other work on the machine slows every row)"
     )
-    print(versions(), end="\n\n", flush=True)
+    print(versions(), flush=True)
+    print(f"adiff under test: {checkout_line(REPO)}", flush=True)
+    if before:
+        print(f"adiff before:     {checkout_line(Path(before))}", flush=True)
+    print(flush=True)
     rows = []
     for name in args.workloads or WORKLOADS:
         t0 = time.perf_counter()
@@ -90,7 +117,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.json:
         with open(args.json, "w") as f:
-            json.dump([{**asdict(r), "verdict": r.verdict} for r in rows], f, indent=1)
+            doc = [
+                {**asdict(r), "targets": [t.label for t in r.targets], "verdict": r.verdict}
+                for r in rows
+            ]
+            json.dump(doc, f, indent=1)
     return 0
 
 

@@ -25,12 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.harness import (
-    ADIFF_MISSING,
     GRAMMAR,
     Target,
     Tool,
     adiff_command,
+    adiff_core,
     close,
+    no_slower_than_before,
     ratio_at_most,
     run_process,
 )
@@ -109,7 +110,7 @@ def _lark(p: Program):
 
 
 def _adiff_in_process(p: Program):
-    adiff_command()  # ImportError while the CLI does not exist
+    adiff_core()  # the checkout under test's, or it refuses
     from autodiff_cli.__main__ import main
 
     def run():
@@ -167,16 +168,25 @@ def program_tools(
 ) -> tuple[Tool, ...]:
     """The contenders on program text, shared with `depth`: the targets differ.
 
-    With `process` targets, a fresh `adiff` process is timed too.
+    With `process` targets, a fresh `adiff` process is timed too. With --before, both
+    are also measured from the earlier checkout: the language grew, and big or deep
+    programs must not read slower for it.
     """
-    adiff = {"role": "adiff", "missing": ADIFF_MISSING}
+    adiff = {"role": "adiff", "before": True}
+
+    def and_before(targets: Targets) -> Targets:
+        return lambda case: (*targets(case), no_slower_than_before(1.05))
+
     tools = [
         Tool("lark parse (bare)", _lark, role="floor"),
-        Tool("adiff grad -f", _adiff_in_process, targets=in_process, **adiff),
+        Tool("adiff grad -f", _adiff_in_process, targets=and_before(in_process), **adiff),
     ]
     if process:
         tools.append(
-            Tool("adiff grad -f (process)", _adiff_process, targets=process, process=True, **adiff)
+            Tool(
+                "adiff grad -f (process)", _adiff_process, targets=and_before(process),
+                process=True, **adiff,
+            )  # fmt: skip
         )
     return (*tools, Tool("ast.parse (no grad)", _ast), Tool("sympy sympify+diff", _sympy), *extra)
 

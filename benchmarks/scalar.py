@@ -10,7 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from benchmarks.harness import ADIFF_MISSING, Tool, adiff_core, close, import_torch, seconds_at_most
+from benchmarks.harness import (
+    Tool,
+    adiff_core,
+    close,
+    import_torch,
+    no_slower_than_before,
+    seconds_at_most,
+)
 
 NAME = "scalar"
 CASES = ("1e3", "1e4", "1e5")
@@ -140,8 +147,8 @@ TOOLS = (
         "adiff",
         _adiff,
         role="adiff",
-        targets=lambda case: (seconds_at_most(3e-6, "≤ 3 µs/op"),),
-        missing=ADIFF_MISSING,
+        targets=lambda case: (seconds_at_most(3e-6, "≤ 3 µs/op"), no_slower_than_before(1.05)),
+        before=True,
     ),
     Tool("torch 0-d", _torch),
     Tool("autograd (HIPS)", _autograd),

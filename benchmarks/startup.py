@@ -7,6 +7,9 @@ else, so the ratio is what adiff adds on top of its own dependencies.
 The commands run in rounds, each command once per round, and each command's
 ratio is the median of its per-round ratios to the floor's time in the same
 round: the machine's drift cancels instead of landing on whoever ran last.
+With `--before PATH` the adiff commands also run from that earlier checkout,
+in the same rounds. A `-X importtime` run of `adiff grad` checks that it
+imports neither SciPy nor SymPy (SPEC: a command imports only what it uses).
 """
 
 from __future__ import annotations
@@ -17,17 +20,19 @@ import shutil
 import statistics
 import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from benchmarks.harness import (
-    ADIFF_MISSING,
+    BEFORE,
     NOT_INSTALLED,
     PYTHON,
     Config,
     Row,
     Target,
     adiff_command,
+    checkout_env,
     close,
+    commit_of,
     describe,
     ratio_at_most,
     run_process,
@@ -36,6 +41,7 @@ from benchmarks.harness import (
 NAME = "startup"
 EXPR = "(x**2+1)**3"
 ANSWER = 300.0  # 6x(x²+1)² at x = 2
+HEAVY = ("scipy", "sympy", "torch", "jax", "plotext")  # what `adiff grad` must not import
 
 
 def _last_number(stdout: str) -> float:
@@ -59,7 +65,31 @@ class Command:
     answer: Callable[[str], float] | None = _last_number  # None: prints nothing to check
     role: str = "peer"
     targets: tuple[Target, ...] = ()
-    missing: str = NOT_INSTALLED
+    checkout: str | None = None  # adiff from this checkout instead of the one under test
+    imports: bool = False  # also check which heavy packages the command imports
+
+
+def heavy_imports(argv: list[str], env: dict[str, str], timeout: float) -> list[str]:
+    """The packages of HEAVY that the command imports, from `python -X importtime`."""
+    proc = subprocess.run(
+        [PYTHON, "-X", "importtime", *argv], capture_output=True, text=True, env=env,
+        timeout=timeout,
+    )  # fmt: skip
+    found = set()
+    for line in proc.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            top = line.rsplit("|", 1)[1].strip().split(".")[0]
+            if top in HEAVY:
+                found.add(top)
+    return sorted(found)
+
+
+def _no_heavy(row: Row) -> bool | None:
+    heavy = row.facts.get("heavy")
+    return None if heavy is None else not heavy
+
+
+NO_HEAVY = Target("no SciPy/SymPy import", holds=_no_heavy)
 
 
 def _python(code: str, *modules: str) -> Callable[[], list[str]]:
@@ -72,8 +102,8 @@ def _python(code: str, *modules: str) -> Callable[[], list[str]]:
     return argv
 
 
-def _adiff(*extra: str) -> Callable[[], list[str]]:
-    return lambda: [*adiff_command(), "grad", EXPR, "--x", "2", *extra]
+def _adiff(*extra: str, checkout: str | None = None) -> Callable[[], list[str]]:
+    return lambda: [*adiff_command(checkout), "grad", EXPR, "--x", "2", *extra]
 
 
 def _qalc() -> list[str]:
@@ -96,16 +126,16 @@ COMMANDS = (
         _adiff(),
         _adiff_human,
         role="adiff",
-        targets=(ratio_at_most(1.1),),
-        missing=ADIFF_MISSING,
+        targets=(ratio_at_most(1.1), NO_HEAVY),
+        imports=True,
     ),
     Command(
         "adiff grad --json",
         _adiff("--json"),
         _adiff_json,
         role="adiff",
-        targets=(ratio_at_most(1.0),),
-        missing=ADIFF_MISSING,
+        targets=(ratio_at_most(1.0), NO_HEAVY),
+        imports=True,
     ),
     Command(
         "torch",
@@ -131,17 +161,40 @@ COMMANDS = (
 )
 
 
+def before_commands(path: str) -> tuple[Command, ...]:
+    """adiff's commands run from an earlier checkout, shown against this one's."""
+    return tuple(
+        replace(
+            cmd, name=f"{cmd.name} {BEFORE}", argv=_adiff(*extra, checkout=path), role=BEFORE,
+            targets=(), checkout=path, imports=False,
+        )  # fmt: skip
+        for cmd, extra in ((COMMANDS[2], ()), (COMMANDS[3], ("--json",)))
+    )
+
+
 def _prepare(cmd: Command, timeout: float) -> tuple[list[str] | None, Row]:
     """Resolve, warm up and check one command; a row that is not timed says why."""
     row = Row(NAME, "x=2", cmd.name, cmd.role, targets=cmd.targets)
+    if cmd.role == "adiff":
+        row.versus = (f"{cmd.name} {BEFORE}",)
+    if cmd.checkout:
+        row.note = commit_of(cmd.checkout)
     try:
         argv = cmd.argv()
     except ImportError as e:
-        row.status, row.note = cmd.missing, describe(e)
+        row.status, row.note = NOT_INSTALLED, describe(e)
         return None, row
+    except RuntimeError as e:  # adiff itself cannot be run: that fails, it is not skipped
+        row.status = f"fails: {describe(e)}"
+        return None, row
+    env = checkout_env(cmd.checkout)
     try:
-        _, stdout = run_process(argv, timeout)  # also the warm-up: page cache, .pyc files
+        _, stdout = run_process(argv, timeout, env)  # also the warm-up: .pyc files, page cache
         got = cmd.answer(stdout) if cmd.answer else ANSWER
+        if cmd.imports:
+            row.facts["heavy"] = heavy = heavy_imports(argv, env, timeout)
+            if heavy:
+                row.note = f"imports {', '.join(heavy)}"
     except subprocess.TimeoutExpired:
         row.status = f"fails: timeout after {timeout:g} s"
         return None, row
@@ -155,23 +208,32 @@ def _prepare(cmd: Command, timeout: float) -> tuple[list[str] | None, Row]:
 
 
 def run(cfg: Config) -> list[Row]:
-    prepared = [_prepare(cmd, cfg.timeout) for cmd in COMMANDS]
-    timed = [(argv, row) for argv, row in prepared if argv is not None]
-    times: dict[str, list[float]] = {row.tool: [] for _, row in timed}
+    commands = COMMANDS + (before_commands(cfg.before) if cfg.before else ())
+    prepared = [(cmd, *_prepare(cmd, cfg.timeout)) for cmd in commands]
+    timed = [(cmd, argv, row) for cmd, argv, row in prepared if argv is not None]
+    times: dict[str, list[float]] = {row.tool: [] for _, _, row in timed}
     for r in range(cfg.rounds):
         turn = timed[r % len(timed) :] + timed[: r % len(timed)]  # rotate who goes first
-        for argv, row in turn:
+        for cmd, argv, row in turn:
             if row.status:
                 continue  # failed in an earlier round
             try:
-                times[row.tool].append(run_process(argv, cfg.timeout)[0])
+                elapsed, _ = run_process(argv, cfg.timeout, checkout_env(cmd.checkout))
+                times[row.tool].append(elapsed)
             except (RuntimeError, subprocess.TimeoutExpired) as e:
                 row.status = f"fails: {describe(e)}"
-    ok = [row for _, row in timed if not row.status]
-    floor = next((row for row in ok if row.role == "floor"), None)
-    for row in ok:
+    ok = {row.tool: row for _, _, row in timed if not row.status}
+    floor = next((row for row in ok.values() if row.role == "floor"), None)
+    for row in ok.values():
         row.seconds, row.runs = statistics.median(times[row.tool]), len(times[row.tool])
         if floor is not None:
-            pairs = zip(times[row.tool], times[floor.tool], strict=True)
-            row.ratio = statistics.median(t / f for t, f in pairs)
-    return [row for _, row in prepared]
+            row.ratio = _per_round(times[row.tool], times[floor.tool])
+        for other in row.versus:
+            if other in ok:
+                row.relative[other] = _per_round(times[row.tool], times[other])
+    return [row for _, _, row in prepared]
+
+
+def _per_round(mine: list[float], theirs: list[float]) -> float:
+    """The median of the per-round ratios: both ran in every round, one after the other."""
+    return statistics.median(t / f for t, f in zip(mine, theirs, strict=True))

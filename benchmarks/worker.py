@@ -11,11 +11,15 @@ import importlib
 import json
 import sys
 
-from benchmarks.harness import MARK, Config, measure
+from benchmarks.harness import MARK, Config, checkout, measure
 
 
 def main(argv: list[str]) -> None:
     module_name, tool_name, config, *cases = argv
+    # `benchmarks` is imported already, from this repository; autodiff_cli must come
+    # from the checkout under test (an earlier commit's for the "before" rows), which
+    # goes first, ahead of the current directory and any installed adiff.
+    sys.path.insert(0, str(checkout()))
     module = importlib.import_module(module_name)
     tool = next(t for t in module.TOOLS if t.name == tool_name)
     cfg = Config(**json.loads(config))
