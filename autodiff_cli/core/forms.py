@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from autodiff_cli.core.engine import grad
+from autodiff_cli.core.engine import rows
 from autodiff_cli.core.hessian import gradient_and_hessian
 from autodiff_cli.core.tensor import Tensor, tensor
 
@@ -38,25 +38,23 @@ def jacobian_of(output: Tensor, inputs: Sequence[Tensor], mode: str = "auto") ->
     if not output.requires_grad or not inputs:
         return blocks
     if mode == "reverse":
-        for k in range(out_size):
-            seed = np.zeros(output.shape)
-            seed.flat[k] = 1.0
-            rows = grad(output, list(inputs), grad_outputs=seed, retain_graph=True,
-                        allow_unused=True)
+        seeds = np.eye(out_size).reshape((out_size, *output.shape))
+        for k, row in enumerate(rows(output, list(inputs), seeds)):
             where = np.unravel_index(k, output.shape)
-            for block, row in zip(blocks, rows):
-                if row is not None:
-                    block[where] = row._data
+            for block, gradient in zip(blocks, row):
+                if gradient is not None:
+                    block[where] = gradient
         return blocks
     if mode != "forward":
         raise ValueError(f"mode is auto, forward or reverse, not {mode!r}")
-    from autodiff_cli.core.jet import propagate
+    from autodiff_cli.core.jet import operations_between, propagate
 
+    order = operations_between(inputs, output)
     for block, x in zip(blocks, inputs):
         for k in range(x.size):
             direction = np.zeros(x.shape)
             direction.flat[k] = 1.0
-            column = propagate(output, {x: direction}, order=1)[1]
+            column = propagate(output, {x: direction}, order=1, plan=order)[1]
             block[(...,) + np.unravel_index(k, x.shape)] = column
     return blocks
 

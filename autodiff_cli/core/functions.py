@@ -61,7 +61,9 @@ def _public(p) -> Function:
     call.__name__ = call.__qualname__ = p.name
     call.__doc__ = p.public.doc
     parameters = tuple(Parameter(a, None, None, True, False) for a in p.public.arguments)
-    return Function(p.name, call, p.public.group, p.public.doc, _broadcast, parameters)
+    # One argument: the result has its shape, nothing to check before computing it.
+    shape = _broadcast if len(parameters) > 1 else None
+    return Function(p.name, call, p.public.group, p.public.doc, shape, parameters)
 
 
 for _p in PRIMITIVES.values():

@@ -30,20 +30,32 @@ TAYLOR: dict[str, Callable] = {}
 LN2, LN10 = math.log(2.0), math.log(10.0)
 
 
-def propagate(output: Tensor, directions: dict[Tensor, np.ndarray], order: int) -> np.ndarray:
-    """The series (order+1, *output.shape) of the output when each leaf x of `directions`
-    moves as x + t·direction (other values fixed): coefficient k is dᵏ/dtᵏ / k!."""
+def operations_between(leaves, output: Tensor) -> list[Tensor]:
+    """The operations between `leaves` and `output`, in creation order: what `propagate`
+    runs, worked out once when many directions go through one graph."""
     from autodiff_cli.core.engine import _leading_to
 
+    if output._op is None:
+        return []
+    _, run = _leading_to([output], dict.fromkeys(leaves))
+    return sorted(run, key=lambda t: t._seq)
+
+
+def propagate(output: Tensor, directions: dict[Tensor, np.ndarray], order: int,
+              plan: list[Tensor] | None = None) -> np.ndarray:
+    """The series (order+1, *output.shape) of the output when each leaf x of `directions`
+    moves as x + t·direction (other values fixed): coefficient k is dᵏ/dtᵏ / k!.
+    `plan`, from `operations_between(leaves, output)`, saves walking the graph again."""
     series: dict[Tensor, np.ndarray] = {
         x: S.variable(x._data, order, d) for x, d in directions.items()}
     if output in series:
         return series[output]
     if output._op is None:
         return S.constant(output._data, order)
-    _, run = _leading_to([output], dict.fromkeys(directions))
+    if plan is None:
+        plan = operations_between(directions, output)
     with np.errstate(all="ignore"):
-        for t in sorted(run, key=lambda t: t._seq):
+        for t in plan:
             op = t._op
             args = []
             for i, a in enumerate(arguments(t)):

@@ -207,6 +207,20 @@ def adjugate(a):
     return sign * (vt.T * others) @ u.T
 
 
+def adjugate_transposed(a, det):
+    """adj(A)ᵀ, the gradient of det: det(A)·A⁻ᵀ from one LU where A is well conditioned
+    (its 1-norm condition number, read off the inverse, below 1e4), else from the SVD."""
+    try:
+        inverse = np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        return adjugate(a).T
+    with np.errstate(all="ignore"):
+        condition = np.linalg.norm(a, 1) * np.linalg.norm(inverse, 1)
+    if np.isfinite(condition) and condition < 1e4:
+        return det * inverse.T
+    return adjugate(a).T
+
+
 def well_conditioned(a, limit: float = 1e4) -> bool:
     """Whether a square matrix is far enough from singular that det(A)·A⁻¹ and its
     derivatives keep their digits: the condition number below `limit` (losing at most

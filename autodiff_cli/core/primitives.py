@@ -597,12 +597,12 @@ TRACE = primitive("trace", "TraceBackward0", np.trace,
 
 
 def _det_rule(ns, g, ans, a):
-    """d det(A) = adj(A)ᵀ: from the SVD (exact for a singular A, where PyTorch 2.13 gives
-    0). In operations that differentiate again, det(A)·A⁻ᵀ where A is well conditioned;
-    elsewhere the cofactors, signed determinants of the minors, whose own derivatives are
-    right at a singular A (det(A)·A⁻ᵀ is 0·inf there, and loses digits near one)."""
+    """d det(A) = adj(A)ᵀ = det(A)·A⁻ᵀ where A is well conditioned. At or near a singular
+    A (where PyTorch 2.13 gives 0, and det(A)·A⁻ᵀ is 0·inf or loses digits): the SVD's
+    adjugate for a plain backward, and in operations that differentiate again the
+    cofactors, signed determinants of the minors, whose own derivatives are right."""
     if not ns.recording:
-        return g * N.adjugate(ns.data(a)).T
+        return g * N.adjugate_transposed(ns.data(a), ns.data(ans))
     if N.well_conditioned(ns.data(a)):
         return g * (ans * ns.transpose(ns.inv(a), None))
     return g * _cofactors(ns, a)

@@ -124,7 +124,8 @@ class Function:
     language checks sizes against `--max-elements` before anything is allocated.
     """
 
-    __slots__ = ("name", "call", "group", "doc", "shape", "_parameters")
+    __slots__ = ("name", "call", "group", "doc", "shape", "_parameters", "_arguments",
+                 "_keywords")
 
     def __init__(self, name: str, call: Callable, group: str, doc: str,
                  shape: Callable | None = None,
@@ -137,6 +138,7 @@ class Function:
         self.doc = doc
         self.shape = shape
         self._parameters = parameters
+        self._arguments = self._keywords = None
 
     @property
     def parameters(self) -> tuple[Parameter, ...]:
@@ -148,11 +150,15 @@ class Function:
 
     @property
     def arguments(self) -> tuple[Parameter, ...]:
-        return tuple(p for p in self.parameters if not p.keyword)
+        if self._arguments is None:
+            self._arguments = tuple(p for p in self.parameters if not p.keyword)
+        return self._arguments
 
     @property
     def keywords(self) -> tuple[Parameter, ...]:
-        return tuple(p for p in self.parameters if p.keyword)
+        if self._keywords is None:
+            self._keywords = tuple(p for p in self.parameters if p.keyword)
+        return self._keywords
 
     def __repr__(self) -> str:
         return f"<function {self.name}>"

@@ -91,6 +91,7 @@ class _Compiler:
         self.scope: dict[str, int] = {}
         self.functions: dict[str, Template] = {}
         self.defining: tuple | None = None  # (name, parameters, first body instruction, scope)
+        self.table = vocabulary() if source else {}  # the built-ins
 
     def error(self, kind: str, message: str, token: Token) -> AdiffError:
         return AdiffError(
@@ -249,7 +250,7 @@ class _Compiler:
             return index
         if name in CONSTANTS and name not in self.shadowed:
             index = self.emit("constant", (), CONSTANTS[name], token)
-        elif name in vocabulary() or name in self.functions:
+        elif name in self.table or name in self.functions:
             raise self.error("name", f"{name} is a function: write {name}(...)", token)
         else:
             index = self.emit("input", (), name, token)
@@ -264,6 +265,14 @@ class _Compiler:
         return self._call(token, token.value, arguments or [])
 
     def _call(self, token: Token, name: str, arguments: list) -> int:
+        function = self.table.get(name)
+        if (function is not None and name not in self.functions
+                and len(arguments) == len(function.arguments)
+                and all(type(a) is int for a in arguments)
+                and all(p.kind is None for p in function.arguments)):
+            # Values only, as many as the built-in takes: most calls, kept short.
+            return self.emit("call", tuple(arguments), Call(name, (), (1,) * len(arguments)),
+                             token)
         positional = [a for a in arguments if not isinstance(a, Keyword)]
         keywords = [a for a in arguments if isinstance(a, Keyword)]
         if keywords and arguments[len(positional):] != keywords:
@@ -275,7 +284,6 @@ class _Compiler:
         if self.defining is not None and name == self.defining[0]:
             raise self.error("name", f"{name} calls itself; a function cannot be recursive",
                              token)
-        function = vocabulary().get(name)
         if function is None:
             raise self.error("name", _unknown_function(name, self.shadowed), token)
         self._check_arity(token, function, positional, keywords)

@@ -100,6 +100,27 @@ def _call(instruction: Instruction, args: list[Tensor], numbers: set[int], limit
     """A function of the core's table, its parameters read from the argument values."""
     call = instruction.param
     function = FUNCTIONS[call.name]
+    if len(call.counts) == len(args) and not call.keywords and all(
+            p.kind is None for p in function.arguments[: len(args)]) and call.name != "pow":
+        positional, keywords = args, {}  # values only: the common case, kept short
+    else:
+        positional, keywords = _arguments(instruction, function, args, numbers)
+    try:
+        if function.shape is not None:
+            _check_size(call.name, tuple(function.shape(*positional, **keywords)), limit)
+        return function.call(*positional, **keywords)
+    except SingularMatrixError as error:
+        raise AdiffError("singular", _told(call.name, error)) from None
+    except ShapeError as error:
+        raise AdiffError("shape", _told(call.name, error)) from None
+    except (ValueError, IndexError, TypeError) as error:
+        raise AdiffError("value", _told(call.name, error)) from None
+
+
+def _arguments(instruction: Instruction, function: Function, args: list[Tensor],
+               numbers: set[int]) -> tuple[list, dict]:
+    """The call's positional and keyword arguments as the function's parameters take them."""
+    call = instruction.param
     positional, at = [], 0
     for count, parameter in zip(call.counts, function.arguments):
         if parameter.kind == "Values":
@@ -112,16 +133,7 @@ def _call(instruction: Instruction, args: list[Tensor], numbers: set[int], limit
     by_name = {p.name: p for p in function.keywords}
     keywords = {name: _read(function, by_name[name], value)
                 for name, value in zip(call.keywords, args[at:])}
-    try:
-        if function.shape is not None:
-            _check_size(call.name, tuple(function.shape(*positional, **keywords)), limit)
-        return function.call(*positional, **keywords)
-    except SingularMatrixError as error:
-        raise AdiffError("singular", _told(call.name, error)) from None
-    except ShapeError as error:
-        raise AdiffError("shape", _told(call.name, error)) from None
-    except (ValueError, IndexError, TypeError) as error:
-        raise AdiffError("value", _told(call.name, error)) from None
+    return positional, keywords
 
 
 def _told(name: str, error: Exception) -> str:

@@ -31,12 +31,18 @@ ALIASES = {
 MODULES = ("np", "numpy", "math", "torch", "jnp", "jax", "sp", "sympy", "scipy", "F", "tf")
 
 
+_vocabulary: dict | None = None
+
+
 def vocabulary():
     """The core's function table (importing the core on first use)."""
-    import autodiff_cli.core.functions  # noqa: F401  (fills FUNCTIONS)
-    from autodiff_cli.core.registry import FUNCTIONS
+    global _vocabulary
+    if _vocabulary is None:
+        import autodiff_cli.core.functions  # noqa: F401  (fills FUNCTIONS)
+        from autodiff_cli.core.registry import FUNCTIONS
 
-    return FUNCTIONS
+        _vocabulary = FUNCTIONS
+    return _vocabulary
 
 
 def suggestion(name: str) -> str | None:
