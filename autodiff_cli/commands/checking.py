@@ -83,7 +83,7 @@ def _numeric(job: Job, name: str, weights, eps):
     target, factor = _separable_target(job)
     if target is not None and np.ndim(x):
         def together(moved):
-            value = job.values_at({**job.values, name: moved})[target]
+            value = job.values_at({**job.values, name: moved})[target].data
             w = factor if weights is None else weights * factor
             return sum_to(np.broadcast_to(w * value, np.broadcast_shapes(np.shape(value),
                                                                           np.shape(x))),
@@ -124,27 +124,17 @@ def _along_directions(job, options, names, auto, weights, expected, warnings) ->
     from autodiff_cli.core.gradcheck import compare, numeric_directional
 
     rtol, atol = tolerances(options)
-    sizes = [np.size(job.values[n]) for n in names]
-    centre = np.concatenate([np.ravel(job.values[n]) for n in names])
     rng = np.random.default_rng(DIRECTION_SEED)
-
-    def split(flat):
-        parts = np.split(flat, np.cumsum(sizes)[:-1])
-        return {n: p.reshape(np.shape(job.values[n])) for n, p in zip(names, parts)}
-
-    def f(flat):
-        value = job.output_at({**job.values, **split(flat)})
-        return float(np.sum(value if weights is None else weights * value))
-
+    directions = [rng.standard_normal(sum(np.size(job.values[n]) for n in names))
+                  for _ in range(DIRECTIONS)]
+    directions = [v / np.linalg.norm(v) for v in directions]
     gradient = np.concatenate([np.ravel(auto[n]) for n in names])
-    autos, numerics, kinks = [], [], []
-    for _ in range(DIRECTIONS):
-        v = rng.standard_normal(centre.size)
-        v /= np.linalg.norm(v)
-        found = numeric_directional(f, centre, v, eps=options.eps)
-        autos.append(float(gradient @ v))
-        numerics.append(float(found.value))
-        kinks.append(bool(found.kink))
+    autos = [float(gradient @ v) for v in directions]
+    f = _flat_output(job, names, weights)
+    centre = np.concatenate([np.ravel(job.values[n]) for n in names])
+    found = [numeric_directional(f, centre, v, eps=options.eps) for v in directions]
+    numerics = [float(e.value) for e in found]
+    kinks = [bool(e.kink) for e in found]
     comparison = compare(np.array(autos), np.array(numerics), rtol=rtol, atol=atol)
     agreements = {n: compare(auto[n], expected[n], rtol=rtol, atol=atol) for n in expected}
     ok = comparison.ok and not any(kinks) and all(c.ok for c in agreements.values())
@@ -155,6 +145,19 @@ def _along_directions(job, options, names, auto, weights, expected, warnings) ->
     details = {"directions": comparison, "direction_kinks": kinks, "agreements": agreements,
                "auto": auto, "rtol": rtol, "atol": atol}
     return Result(document, warnings, exit_code=0 if ok else 1, details=details)
+
+
+def _flat_output(job: Job, names: list[str], weights):
+    """The weighted output as a function of the inputs in `names`, raveled end to end."""
+    sizes = [np.size(job.values[n]) for n in names]
+
+    def f(flat):
+        parts = np.split(flat, np.cumsum(sizes)[:-1])
+        moved = {n: p.reshape(np.shape(job.values[n])) for n, p in zip(names, parts)}
+        value = job.output_at({**job.values, **moved})
+        return float(np.sum(value if weights is None else weights * value))
+
+    return f
 
 
 def _expected(job: Job, options, names: list[str]) -> dict[str, np.ndarray]:

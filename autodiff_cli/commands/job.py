@@ -51,9 +51,13 @@ class Job:
         return values, leaves
 
     def values_at(self, values: dict[str, np.ndarray]) -> list[ad.Tensor]:
-        """Every instruction's value for other input values, without a graph."""
+        """Every instruction's value for other input values, without a graph.
+
+        The arrays are wrapped, not copied (a numeric check makes hundreds of
+        evaluations; without a graph nothing writes to them)."""
+        leaves = {n: ad.Tensor(v) for n, v in values.items()}
         with np.errstate(all="ignore"), ad.no_grad():
-            return self.program.evaluate(values, max_elements=self.max_elements)
+            return self.program.evaluate(leaves, max_elements=self.max_elements)
 
     def output_at(self, values: dict[str, np.ndarray]) -> np.ndarray:
         """The output for other input values, without a graph: the numeric side of check."""

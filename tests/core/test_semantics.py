@@ -290,6 +290,15 @@ def test_item_and_numpy_views():
     assert ad.tensor(2.5).item() == 2.5
 
 
+def test_numpy_reads_a_tensor_as_its_data_not_element_by_element():
+    x = ad.tensor(np.arange(6.0).reshape(2, 3))
+    assert np.shares_memory(np.asarray(x), x.data)
+    assert not np.shares_memory(np.array(x), x.data)  # np.array copies, as for an array
+    assert np.asarray(x, dtype=np.float32).dtype == np.float32
+    assert np.broadcast_to(x, (4, 2, 3)).shape == (4, 2, 3)
+    assert np.asarray(ad.tensor(2.5)).shape == ()
+
+
 @pytest.mark.parametrize(("result", "inputs", "origin"), [
     (np.nan, [-1.0], True),  # log(-1)
     (np.nan, [np.inf, np.inf], True),  # inf - inf makes the nan
