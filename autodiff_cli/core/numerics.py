@@ -136,7 +136,7 @@ def logsumexp(x, axis, keepdims):
     peak = np.max(x, axis=axis, keepdims=True)
     peak = np.where(np.isfinite(peak), peak, 0.0)  # all -inf, or an inf: no shift needed
     with np.errstate(divide="ignore"):
-        out = np.log(np.sum(np.exp(x - peak), axis=axis, keepdims=True)) + peak
+        out = np.log(np.sum(_exp_shifted(x, peak), axis=axis, keepdims=True)) + peak
     return (out if keepdims else np.reshape(out, _reduced(np.shape(x), axis)))[()]
 
 
@@ -144,9 +144,17 @@ def _reduced(shape, axis):
     return () if axis is None else tuple(n for i, n in enumerate(shape) if i not in axis)
 
 
+def _exp_shifted(x, peak) -> np.ndarray:
+    """exp(x - peak) in one new array: at 1e7 elements a second one costs a third of exp."""
+    out = np.empty(np.shape(x))
+    np.subtract(x, peak, out=out)
+    return np.exp(out, out=out)
+
+
 def softmax(x, axis):
-    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-    return e / np.sum(e, axis=axis, keepdims=True)
+    e = _exp_shifted(x, np.max(x, axis=axis, keepdims=True))
+    e /= np.sum(e, axis=axis, keepdims=True)
+    return e
 
 
 def log_softmax(x, axis):

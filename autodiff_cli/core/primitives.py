@@ -408,10 +408,12 @@ def _logsumexp_rule(ns, g, ans, x, axis, keepdims):
     """d logsumexp = softmax over the reduced axes, as exp(x - max)/Σ exp(x - max): each
     factor is exact to an ulp, where PyTorch's exp(x - ans) inherits the rounding of ans
     (100 ulps at [1000, 1001]). The shift is a constant: the quotient does not depend
-    on it, so its derivatives are right too."""
+    on it, so its derivatives are right too. g/Σ is taken on the reduced shape, so the
+    product is one pass over x."""
     peak = np.max(ns.data(x), axis=axis, keepdims=True)
     e = ns.exp(x - np.where(np.isfinite(peak), peak, 0.0))
-    return _expand(ns, g, x, axis, keepdims) * (e / ns.sum(e, axis, True))
+    kept = g if keepdims else ns.reshape(g, N.kept_shape(_shape(ns, x), axis))
+    return e * (kept / ns.sum(e, axis, True))
 
 
 LOGSUMEXP = primitive("logsumexp", "LogsumexpBackward0", N.logsumexp, _logsumexp_rule,
