@@ -18,7 +18,10 @@ from autodiff_cli.errors import AdiffError
 class Variables:
     """The variables of a problem as one flat vector, and back."""
 
-    def __init__(self, job: Job, names: list[str]) -> None:
+    def __init__(self, job: Job, names: list[str], command: str) -> None:
+        if not names:
+            raise AdiffError("usage", f"{command} needs an input to vary, and the program has "
+                                      "none (give it one, e.g. x**2 - 2 --x 1)")
         self.job = job
         self.names = names
         self.shapes = [np.shape(job.values[n]) for n in names]
@@ -52,7 +55,7 @@ def minimize(job: Job, options) -> Result:
     from autodiff_cli.core import optimize
     from autodiff_cli.rendering.progress import Progress
 
-    variables = Variables(job, wrt(job, options.wrt))
+    variables = Variables(job, wrt(job, options.wrt), "minimize")
     output, _ = variables.output(variables.flat())
     if output.size != 1:
         raise AdiffError("not_scalar", f"minimize needs a scalar output; its shape is "
@@ -80,8 +83,17 @@ def minimize(job: Job, options) -> Result:
                 "steps": found.steps, "method": found.method}
     warnings = [] if found.converged else [
         f"warning: not converged: the gradient norm is {found.grad_norm:.3g} after "
-        f"{found.steps} steps (--tol {options.tol:g}); raise --steps or try another --method"]
+        f"{found.steps} steps (--tol {options.tol:g}); {_advice(found, options)}"]
     return Result(document, warnings, exit_code=0 if found.converged else 1)
+
+
+def _advice(found, options) -> str:
+    """What may help a minimisation that stopped short: more steps only if it ran out."""
+    if not (np.isfinite(found.value) and np.isfinite(found.grad_norm)):
+        return "the value or gradient became nan or inf: is the function defined and bounded below?"
+    if found.steps >= options.steps:
+        return "raise --steps or try another --method"
+    return "the method stopped making progress: try another --method or starting point"
 
 
 def solve(job: Job, options) -> Result:
@@ -89,7 +101,7 @@ def solve(job: Job, options) -> Result:
     from autodiff_cli.core.forms import jacobian_of
     from autodiff_cli.rendering.progress import Progress
 
-    variables = Variables(job, wrt(job, options.wrt))
+    variables = Variables(job, wrt(job, options.wrt), "solve")
     output, _ = variables.output(variables.flat())
     unknowns = sum(variables.sizes)
     if output.size != unknowns:

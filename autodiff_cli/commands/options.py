@@ -13,7 +13,8 @@ from pathlib import Path
 class Option:
     """One option: its flags, the type of its value (None for a flag), and its help.
 
-    `name` is the attribute of `Options` that receives the value. Two entries may
+    `name` is the attribute of `Options` that receives the value; `minimum` is the least
+    value it takes (a number option must also be finite). Two entries may
     share a flag with different types (taylor's `--order 6`, plot's `--order 0,1`),
     but each has a name of its own.
     """
@@ -22,7 +23,8 @@ class Option:
                  "choices")
 
     def __init__(self, name: str, flags: tuple[str, ...], type: type | None, default, help: str,
-                 *, metavar: str | None = None, repeat: bool = False, minimum: int | None = None,
+                 *, metavar: str | None = None, repeat: bool = False,
+                 minimum: int | float | None = None,
                  choices: tuple[str, ...] = ()) -> None:
         self.name = name
         self.flags = flags
@@ -84,9 +86,9 @@ EPS = Option("eps", ("--eps",), float, None,
              "tolerances --atol 1e-5 --rtol 1e-3 it then takes) instead of extrapolation over a "
              "sequence of steps.", metavar="E")
 RTOL = Option("rtol", ("--rtol",), float, None,
-              "Relative tolerance (default 1e-6; 1e-3 with --eps).", metavar="R")
+              "Relative tolerance (default 1e-6; 1e-3 with --eps).", metavar="R", minimum=0)
 ATOL = Option("atol", ("--atol",), float, None,
-              "Absolute tolerance (default 1e-9; 1e-5 with --eps).", metavar="A")
+              "Absolute tolerance (default 1e-9; 1e-5 with --eps).", metavar="A", minimum=0)
 
 EXPECT = Option("expect", ("--expect",), str, None,
                 "Your own derivative: FORMULA for the one input checked, or NAME=FORMULA; "
@@ -132,9 +134,9 @@ METHOD = Option("method", ("--method",), str, "bfgs",
 STEPS = Option("steps", ("--steps",), int, 1000, "Stop after N steps.", metavar="N", minimum=1)
 TOL = Option("tol", ("--tol",), float, 1e-8,
              "Converged when the gradient norm (minimize) or the residual norm (solve) is "
-             "below T.", metavar="T")
+             "below T.", metavar="T", minimum=0)
 LR = Option("lr", ("--lr",), float, None,
-            "The learning rate of gd and adam (default 0.1).", metavar="LR")
+            "The learning rate of gd and adam (default 0.1).", metavar="LR", minimum=0)
 
 # Every option with a program; each command adds its own (see table.py).
 PROGRAM = (FILE, VAR, JSON, MAX_ELEMENTS, DIGITS, COLOR)

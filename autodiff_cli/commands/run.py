@@ -8,6 +8,7 @@ printed as strict JSON with `--json`, else by the command's display.
 from __future__ import annotations
 
 import importlib
+import math
 import sys
 
 from autodiff_cli.commands.options import ALL, Options
@@ -21,17 +22,23 @@ def resolve(name: str):
     return getattr(importlib.import_module(f"autodiff_cli.commands.{module}"), function)
 
 
-def check_choices(options: Options) -> None:
+def check_values(options: Options) -> None:
+    """Refuse a value outside an option's choices, or a number below its minimum or not
+    finite (Typer checks integers; nan passes any comparison, so floats are checked here)."""
     for option in ALL.values():
         value = getattr(options, option.name)
         if option.choices and value not in option.choices:
             choices = ", ".join(option.choices[:-1]) + " or " + option.choices[-1]
             raise AdiffError("usage", f"{option.long} is {choices}, not {value!r}")
+        if option.type is float and option.minimum is not None and value is not None and not (
+                math.isfinite(value) and value >= option.minimum):
+            raise AdiffError("usage", f"{option.long} takes a finite number of at least "
+                                      f"{option.minimum:g}, not {value:g}")
 
 
 def run(command: Command, options: Options) -> int:
     """Run `command` and print its result; return the exit code."""
-    check_choices(options)
+    check_values(options)
     if options.batch is not None:
         from autodiff_cli.commands.batch import run as run_batch
 

@@ -99,7 +99,7 @@ def minimize(value_and_grad, x0, *, method: str = "bfgs", steps: int = 1000, tol
     else:
         x, taken = _scipy(objective, x, method, steps, tol, hessian, callback)
     value, grad = objective(x)
-    grad_norm = float(np.linalg.norm(grad))
+    grad_norm = _norm(grad)
     return MinimizeResult(x, value, grad_norm, taken, bool(grad_norm < tol), method,
                           objective.evaluations)
 
@@ -110,14 +110,14 @@ def _descend(objective, x0, method, steps, tol, lr, callback) -> tuple[np.ndarra
     lr = DEFAULT_LR[method] if lr is None else lr
     optimizer = SGD([x], lr) if method == "gd" else Adam([x], lr)
     grad = objective(x0)[1]
-    grad_norm = np.linalg.norm(grad)
+    grad_norm = _norm(grad)
     taken = 0
     # A non-finite gradient ends the loop too: no step from it leads anywhere.
     while taken < steps and np.isfinite(grad_norm) and grad_norm >= tol:
         x.grad = Tensor(grad)
         optimizer.step()
         value, grad = objective.evaluate(x.data)
-        grad_norm = np.linalg.norm(grad)
+        grad_norm = _norm(grad)
         taken += 1
         if callback is not None:
             callback(taken, value, float(grad_norm))
@@ -140,7 +140,7 @@ def _scipy(objective, x, method, steps, tol, hessian, callback) -> tuple[np.ndar
     def progress(intermediate_result) -> None:  # SciPy passes an OptimizeResult by this name
         nonlocal taken
         value, grad = objective(intermediate_result.x)
-        grad_norm = float(np.linalg.norm(grad))
+        grad_norm = _norm(grad)
         taken += 1
         if callback is not None:
             callback(taken, value, grad_norm)
@@ -148,7 +148,7 @@ def _scipy(objective, x, method, steps, tol, hessian, callback) -> tuple[np.ndar
             raise StopIteration
 
     hess = None if hessian is None else (lambda x: hessian(x.copy()))
-    while taken < steps and not np.linalg.norm(objective(x)[1]) < tol:
+    while taken < steps and not _norm(objective(x)[1]) < tol:
         before = taken
         result = optimize.minimize(
             objective, x, jac=True, method=_SCIPY[method], callback=progress,
@@ -190,20 +190,26 @@ def solve(residual_and_jacobian, x0, *, steps: int = 100, tol: float = 1e-12,
     x = np.array(x0, dtype=np.float64).reshape(-1)
     residual, jacobian = _residual(residual_and_jacobian, x)
     taken = 0
-    while taken < steps and not np.linalg.norm(residual) < tol:
+    while taken < steps and not _norm(residual) < tol:
         try:
             dx = np.linalg.solve(jacobian, -residual)
         except np.linalg.LinAlgError:  # singular: the shortest dx that minimises ||J dx + F||
             dx = np.linalg.lstsq(jacobian, -residual)[0]
-        squared = residual @ residual
-        slope = 2 * residual @ (jacobian @ dx)  # d/dt ||F(x + t dx)||² at t = 0
+        # ||F||² in units of the largest |F_i|: F = 1e160 squared would overflow.
+        scale = np.max(np.abs(residual))
+        if not 0 < scale < np.inf:
+            break  # F is 0 (a root, with tol 0) or not finite
+        scaled = residual / scale
+        squared = scaled @ scaled
+        slope = 2 * scaled @ (jacobian @ dx / scale)  # d/dt ||F(x + t dx)/scale||² at t = 0
         if not slope < 0:
             break  # no descent along dx: ∇||F||² = 2 Jᵀ F vanishes, or values are not finite
         t = 1.0
         for _ in range(_HALVINGS):
             trial = x + t * dx
             new_residual, new_jacobian = _residual(residual_and_jacobian, trial)
-            if new_residual @ new_residual <= squared + 1e-4 * t * slope:  # False for nan
+            new_scaled = new_residual / scale
+            if new_scaled @ new_scaled <= squared + 1e-4 * t * slope:  # False for nan
                 break
             t /= 2
         else:
@@ -211,9 +217,22 @@ def solve(residual_and_jacobian, x0, *, steps: int = 100, tol: float = 1e-12,
         x, residual, jacobian = trial, new_residual, new_jacobian
         taken += 1
         if callback is not None:
-            callback(taken, float(np.linalg.norm(residual)))
-    residual_norm = float(np.linalg.norm(residual))
+            callback(taken, _norm(residual))
+    residual_norm = _norm(residual)
     return SolveResult(x, residual_norm, taken, bool(residual_norm < tol))
+
+
+def _norm(v: np.ndarray) -> float:
+    """The 2-norm without overflow: np.linalg.norm squares, and 1e160 squared is inf
+    (nor underflow: 1e-170 squared is 0); NumPy's own where it is right."""
+    plain = float(np.linalg.norm(v))
+    if 1e-150 < plain < 1e150 or not np.any(v):
+        return plain
+    scale = float(np.max(np.abs(v)))
+    if not 0 < scale < np.inf:
+        return scale
+    u = v / scale
+    return scale * float(np.sqrt(u @ u))
 
 
 def _residual(residual_and_jacobian, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

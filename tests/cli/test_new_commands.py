@@ -251,3 +251,34 @@ def test_functions_lists_every_function_of_the_spec(adiff):
 def test_functions_for_people_has_a_line_per_function(adiff):
     out = adiff("functions").stdout
     assert "sum(x, axis=, keepdims=)" in out and "clip(x, lo, hi)" in out
+
+
+@pytest.mark.parametrize("command", ["minimize", "solve"])
+def test_a_program_without_inputs_has_nothing_to_vary(adiff, command):
+    result = adiff(command, "2")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {command} needs an input to vary")
+
+
+@pytest.mark.parametrize("args", [
+    ("check", "x", "--x", 1, "--rtol", -1), ("check", "x", "--x", 1, "--atol", "nan"),
+    ("minimize", "x**2", "--x", 1, "--tol", -1),
+    ("minimize", "x**2", "--x", 1, "--method", "gd", "--lr", -1),
+    ("minimize", "x**2", "--x", 1, "--method", "adam", "--lr", "nan"),
+])
+def test_tolerances_and_learning_rates_must_be_finite_and_not_negative(adiff, args):
+    result = adiff(*args)
+    assert result.exit_code == 2
+    assert "takes a finite number of at least 0" in result.stderr
+
+
+def test_solve_a_residual_whose_square_overflows(adiff):
+    doc = adiff.json("solve", "x - 1e160", "--x", 0)
+    assert doc["converged"] and doc["root"]["x"] == 1e160
+
+
+def test_minimize_advises_more_steps_only_when_they_ran_out(adiff):
+    assert "raise --steps" in adiff("minimize", "x**4", "--x", 1, "--steps", 3).stderr
+    stalled = adiff("minimize", "x", "--x", 1)  # unbounded below: bfgs stops on its own
+    assert stalled.exit_code == 1 and "raise --steps" not in stalled.stderr
+    assert "nan or inf" in adiff("minimize", "nan*x", "--x", 1).stderr
