@@ -57,7 +57,7 @@ def read_points(options) -> tuple[list[str] | None, list[Point]]:
     except UnicodeDecodeError:
         raise AdiffError("file", f"{path} is not UTF-8 text") from None
     text = text.removeprefix("\ufeff")
-    if path.endswith(".csv"):
+    if path.lower().endswith(".csv"):
         return _csv_points(text)
     return None, _json_points(text)
 
@@ -83,11 +83,16 @@ def _json_points(text: str) -> list[Point]:
 
 def _csv_points(text: str) -> tuple[list[str], list[Point]]:
     rows = list(csv.reader(io.StringIO(text)))
-    numbered = [(n, row) for n, row in enumerate(rows, 1) if any(cell.strip() for cell in row)]
+    # Blank lines are skipped; a row of empty cells (",") is a point with no values.
+    numbered = [(n, row) for n, row in enumerate(rows, 1)
+                if len(row) > 1 or (row and row[0].strip())]
     if not numbered:
         raise AdiffError("value", "the CSV file is empty: it needs a header of input names")
     (_, header), body = numbered[0], numbered[1:]
     header = [name.strip() for name in header]
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        raise AdiffError("value", f"the CSV header names {', '.join(repeated)} more than once")
     points = []
     for number, row in body:
         if len(row) != len(header):
@@ -103,7 +108,10 @@ def run(command, options, compute, write_result) -> int:
     from autodiff_cli.commands.job import read_program
     from autodiff_cli.rendering.progress import Progress
 
-    if options.batch == "-" and options.expr in (None, "-"):
+    if options.csv:
+        raise AdiffError("usage", "--csv prints one grid result; with --batch every point is "
+                                  "a JSON line (give the points as one grid instead)")
+    if options.batch == "-" and options.expr in (None, "-") and options.file is None:
         raise AdiffError("usage", "with --batch - the points come from standard input: give "
                                   "the program as EXPR or with -f FILE")
     fixed_texts = dict(options.inputs)
@@ -119,7 +127,7 @@ def run(command, options, compute, write_result) -> int:
                                  f"{', '.join(program.inputs) or 'none'}")
     fixed = {n: option_value(f"--{n}", t, options.max_elements) for n, t in fixed_texts.items()
              if t is not None}
-    failed = False
+    failed, worst = False, 0
     with Progress(f"{command.name} --batch", total=len(points)) as bar:
         jobs = [_job(program, fixed, point, options.max_elements) for point in points]
         documents = _fast(command, program, jobs, points, options)
@@ -132,6 +140,7 @@ def run(command, options, compute, write_result) -> int:
                 try:
                     result = compute(job, options)
                     document = json_document(result.document)
+                    worst = max(worst, result.exit_code)  # check: 1 where it disagrees
                     for warning in result.warnings:
                         sys.stderr.write(f"line {point.line}: {warning}\n")
                 except AdiffError as err:
@@ -141,7 +150,7 @@ def run(command, options, compute, write_result) -> int:
                 sys.stderr.write(f"error: line {point.line}: {document['error']['message']}\n")
             write_result(dumps(document))
             bar.advance()
-    return 2 if failed else 0
+    return 2 if failed else worst
 
 
 def _job(program: Program, fixed: dict, point: Point, limit: int) -> Job | None:
@@ -170,7 +179,12 @@ def _value(name: str, value, limit: int) -> np.ndarray:
     """A point's value: a JSON number or nested list, or a constant expression as text
     (`"pi/4"`, and the `"nan"`, `"inf"` that --json writes)."""
     if isinstance(value, str):
+        if not value.strip():
+            raise AdiffError("value", f"no value for {name}: its cell is empty")
         return option_value(name, value, limit)
+    if not _numbers_only(value):  # NumPy would read null as nan and true as 1
+        raise AdiffError("value", f"the value of {name} is not a number or an array of "
+                                  f"numbers: {json.dumps(value)[:60]}")
     try:
         array = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
@@ -180,6 +194,13 @@ def _value(name: str, value, limit: int) -> np.ndarray:
         raise AdiffError("size", f"the value of {name} has {array.size:,} elements, more than "
                                  f"the limit of {limit:,} (--max-elements)")
     return array
+
+
+def _numbers_only(value) -> bool:
+    """Whether a JSON value is a number or nested lists of numbers (no null, no true)."""
+    if isinstance(value, list):
+        return all(_numbers_only(v) for v in value)
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _fast(command, program: Program, jobs: list, points: list, options) -> list | None:
@@ -205,8 +226,8 @@ def _fast(command, program: Program, jobs: list, points: list, options) -> list 
         result = resolve(command.compute)(stacked, stacked_options)
     except AdiffError:
         return None  # let each point say what is wrong with it
-    for warning in result.warnings:
-        sys.stderr.write(warning + "\n")
+    if any(result.warnings):
+        return None  # a warning names the point it is about: each point runs on its own
     value = np.broadcast_to(result.document["value"], (len(good),))
     grads = {n: np.broadcast_to(g, (len(good),)) for n, g in result.document.get("grad",
                                                                                  {}).items()}

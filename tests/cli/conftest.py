@@ -39,10 +39,14 @@ class Adiff:
         return strict_json(result.stdout)
 
     def error(self, *args, input: str | None = None) -> str:
-        """The message of a run that must fail with exit code 2: stderr, stdout empty."""
+        """The message of a run that must fail with exit code 2: stderr; stdout empty, or
+        the error document where --batch implies --json."""
         result = self(*args, input=input)
         assert result.exit_code == 2, result.output
-        assert result.stdout == ""
+        if "--batch" in map(str, args):
+            assert strict_json(result.stdout).keys() == {"error"}, result.stdout
+        else:
+            assert result.stdout == ""
         assert "Traceback" not in result.stderr
         assert result.stderr.startswith("error: "), result.stderr
         return result.stderr

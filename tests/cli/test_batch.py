@@ -153,5 +153,64 @@ def test_a_csv_header_naming_an_unknown_input_is_refused_before_any_point(adiff,
     path = tmp_path / "points.csv"
     path.write_text("x,z\n1,2\n")
     result = adiff("eval", "x", "--batch", path)
-    assert result.exit_code == 2 and result.stdout == ""
+    assert result.exit_code == 2 and lines(result) == [  # no point's line: only the error
+        {"error": {"kind": "name", "message": "the program does not use z; its inputs are x"}}]
     assert result.stderr == "error: the program does not use z; its inputs are x\n"
+
+
+def test_batch_from_stdin_takes_the_program_from_a_file(adiff, tmp_path):
+    (tmp_path / "f.txt").write_text("x**3")
+    result = adiff("grad", "-f", tmp_path / "f.txt", "--batch", "-", input='{"x": 2}\n')
+    assert result.exit_code == 0 and lines(result) == [{"value": 8, "grad": {"x": 12}}]
+
+
+@pytest.mark.parametrize("args", [("grad", "x +", "--batch", "-"),
+                                  ("grad", "x", "--batch", "/no/such/points.jsonl")])
+def test_a_batch_that_fails_before_its_points_prints_the_error_document(adiff, args):
+    result = adiff(*args, input='{"x": 1}\n')
+    assert result.exit_code == 2
+    (document,) = lines(result)
+    assert set(document) == {"error"} and result.stderr.startswith("error: ")
+
+
+def test_json_null_and_booleans_are_not_numbers(adiff):
+    points = '{"x": null}\n{"x": [1, null]}\n{"x": true}\n{"x": 2}\n'
+    result = adiff("grad", "sum(x**2)", "--batch", "-", input=points)
+    assert result.exit_code == 2
+    documents = lines(result)
+    assert [d.get("line") for d in documents[:3]] == [1, 2, 3]
+    assert all("not a number" in d["error"]["message"] for d in documents[:3])
+    assert documents[3] == {"value": 4, "grad": {"x": 4}}
+
+
+def test_a_csv_row_of_empty_cells_is_a_point_without_values(adiff, tmp_path):
+    path = tmp_path / "points.CSV"  # the suffix in any case
+    path.write_text("x,y\n5,\n,\n\n1,2\n")
+    documents = lines(adiff("grad", "x*y", "--batch", path))
+    assert [d.get("line") for d in documents] == [2, 3, None]
+    assert documents[0]["error"]["message"] == "no value for y: its cell is empty"
+    assert documents[2] == {"value": 2, "grad": {"x": 2, "y": 1}}
+
+
+def test_a_csv_header_naming_an_input_twice_is_refused(adiff, tmp_path):
+    path = tmp_path / "points.csv"
+    path.write_text("x,x\n1,2\n")
+    result = adiff("grad", "x", "--batch", path)
+    assert result.exit_code == 2 and "names x more than once" in result.stderr
+
+
+def test_check_batch_exits_1_when_a_point_does_not_agree(adiff):
+    result = adiff("check", "abs(x)", "--batch", "-", input='{"x": 1}\n{"x": 0}\n')
+    assert result.exit_code == 1
+    assert [d["ok"] for d in lines(result)] == [True, False]
+
+
+def test_a_warning_in_a_batch_names_its_point(adiff):
+    result = adiff("grad", "log(x)", "--batch", "-", input='{"x": 1}\n{"x": -1}\n{"x": 2}\n')
+    assert result.exit_code == 0 and len(lines(result)) == 3
+    assert result.stderr == "line 2: warning: log at 1:1 produced nan from input -1\n"
+
+
+def test_csv_output_and_batch_do_not_go_together(adiff):
+    message = adiff.error("grad", "x**2", "--batch", "-", "--csv", input='{"x": 1}\n')
+    assert message.startswith("error: --csv prints one grid result; with --batch")
