@@ -203,6 +203,10 @@ def _named(text: str, inputs: list[str]) -> tuple[str | None, str]:
     head, eq, rest = text.partition("=")
     if eq and head.strip() in inputs and not rest.startswith("="):
         return head.strip(), rest
+    if eq and head.strip().isidentifier() and not rest.startswith("=") and not (
+            ";" in rest or "\n" in rest):  # `z=3*x**2`, not a program `y = ...; 2*y`
+        raise AdiffError("name", f"--expect {text!r} names {head.strip()}, which is not an "
+                                 f"input; the inputs are {', '.join(inputs) or 'none'}")
     return None, text
 
 

@@ -10,6 +10,11 @@ from autodiff_cli.rendering.style import Style
 
 KINK = "not differentiable"
 MINE = "yours DIFFERS"
+NO_ESTIMATE = "no estimate"  # numeric is nan: the steps left the domain, nothing confirms
+
+
+def _disagreement(auto: float, numeric: float) -> str:
+    return NO_ESTIMATE if np.isnan(numeric) and not np.isnan(auto) else "DIFFERS"
 
 
 def _label(name: str, index: tuple) -> str:
@@ -33,7 +38,7 @@ def element_rows(document: dict, details: dict, style: Style) -> list[list]:
             if kink[index]:
                 text = KINK
             elif not comparison.agree[index]:
-                text = "DIFFERS"
+                text = _disagreement(auto[index], numeric[index])
             elif mine is not None and not mine.agree[index]:
                 text = MINE
             else:
@@ -51,7 +56,8 @@ def direction_rows(document: dict, details: dict, style: Style) -> list[list]:
     comparison, kinks = details["directions"], details["direction_kinks"]
     rows = []
     for k, (auto, numeric) in enumerate(zip(document["grad"], document["numeric"])):
-        text = KINK if kinks[k] else "ok" if comparison.agree[k] else "DIFFERS"
+        text = (KINK if kinks[k] else "ok" if comparison.agree[k]
+                else _disagreement(auto, numeric))
         rows.append([f"direction {k + 1}", style.number(auto), style.number(numeric),
                      *_errors(comparison, k), verdict(text == "ok", text)])
     return rows
@@ -65,7 +71,8 @@ def summary(document: dict, details: dict, rows: list[list], style: Style) -> li
     lines = []
     what = "direction" if "directions" in document else "derivative"
     kinks = verdicts.count(KINK)
-    differ = sum(v not in ("ok", KINK, MINE) for v in verdicts)
+    unconfirmed = verdicts.count(NO_ESTIMATE)
+    differ = sum(v not in ("ok", KINK, MINE, NO_ESTIMATE) for v in verdicts)
     if kinks:
         where = [row[0] for row in rows if row[-1][0] == KINK]
         shown = ", ".join(where[:5]) + (", ..." if len(where) > 5 else "")
@@ -75,7 +82,11 @@ def summary(document: dict, details: dict, rows: list[list], style: Style) -> li
         lines.append(f"{style.paint('FAILED', 'red', 'bold')}: {differ:,} of "
                      f"{plural(len(rows), what)} disagree{'s' if differ == 1 else ''} "
                      f"({tolerance})")
-    if not kinks and not differ:
+    if unconfirmed:
+        lines.append(f"{style.paint('FAILED', 'red', 'bold')}: no numeric estimate for "
+                     f"{unconfirmed:,} of {plural(len(rows), what)} (the steps leave the "
+                     "function's domain or its values are not finite): nothing confirms autograd")
+    if not kinks and not differ and not unconfirmed:
         agree = (f"the {what} agrees" if len(rows) == 1 else f"all {len(rows):,} {what}s agree")
         lines.append(f"{style.paint('ok', 'green')}: {agree} ({tolerance})")
     if "directions" in document:

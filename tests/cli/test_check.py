@@ -59,7 +59,7 @@ def test_expect_by_name_for_several_inputs(adiff):
 
 @pytest.mark.parametrize(("expect", "words"), [
     (("2*x",), "has no name and 2 inputs are checked"),
-    (("z=1",), "has no name"),
+    (("z=1",), "--expect 'z=1' names z, which is not an input; the inputs are x, y"),
     (("x=z",), "it uses z, which the program does not"),
     (("x=2*y", "x=2"), "--expect x is given twice"),
 ])
@@ -102,3 +102,12 @@ def test_every_element_agrees_with_the_exact_derivative(adiff, program):
                      *(["--seed", 1] if program.startswith("sin") else []))
     assert doc["ok"] is True
     np.testing.assert_allclose(doc["numeric"]["x"], doc["grad"]["x"], rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("args", [("sqrt(x)", "--x", 0), ("log(x)", "--x", "1e-300"),
+                                  ("sqrt(x)", "--x", "1e-8", "--eps", "1e-6")])
+def test_without_a_numeric_estimate_check_says_so_and_exits_1(adiff, args):
+    result = adiff("check", *args)
+    assert result.exit_code == 1
+    assert "no estimate" in result.stdout and "DIFFERS" not in result.stdout
+    assert "FAILED: no numeric estimate for 1 of 1 derivative" in result.stdout
