@@ -434,14 +434,17 @@ def simplified(expr: sympy.Expr) -> sympy.Expr:
 
     factor and simplify take seconds on some expressions of a few dozen
     operations, so they run in a child process that is stopped after
-    SIMPLIFY_SECONDS: what they finished by then competes. Like any rewriting
-    they may change a value where the raw form is 0*inf (simplify reads
-    pow's `where(y == 0, 0, y*x**(y - 1))` as `y*x**(y - 1)`, nan at x = y = 0).
+    SIMPLIFY_SECONDS: what they finished by then competes. A candidate with fewer
+    where(...)s than expr is refused: they are PyTorch's choices at points where the
+    algebra does not hold (simplify reads pow's `where(y == 0, 0, y*x**(y - 1))` as
+    `y*x**(y - 1)`, which is nan at x = y = 0 where grad gives 0).
     """
     with depth_guard():
         check_expressible(expr)
         candidates = [expr, *_transformed(expr, SIMPLIFY_SECONDS)]
-        usable = [c for c in candidates if _inexpressible(c) is None]
+        choices = expr.count(sympy.Piecewise)
+        usable = [c for c in candidates
+                  if _inexpressible(c) is None and c.count(sympy.Piecewise) >= choices]
         return min(usable, key=_printed_length)  # min keeps the first of equals: the raw one
 
 

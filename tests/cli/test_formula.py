@@ -61,6 +61,14 @@ def test_formula_prints_pytorchs_choices_at_kinks(adiff):
     assert adiff.json("formula", "relu(x)")["grad"]["x"] == "where(x > 0, 1, 0)"
 
 
+def test_simplifying_keeps_pytorchs_choice_for_a_power_at_0_to_the_0(adiff):
+    """simplify reads where(y == 0, 0, y*x**(y - 1)) as y*x**(y - 1): nan at x = y = 0."""
+    derivative = adiff.json("formula", "x**y")["grad"]["x"]
+    assert derivative == "where(y == 0, 0, y*x**(y - 1))"
+    at_origin = adiff.json("eval", derivative, "--x", 0, "--y", 0)["value"]
+    assert at_origin == adiff.json("grad", "x**y", "--x", 0, "--y", 0)["grad"]["x"] == 0
+
+
 def test_formula_wrt_names_and_orders_the_derivatives(adiff):
     doc = adiff.json("formula", "x**2*y", "--wrt", "y")
     assert doc["grad"] == {"y": "x**2"}
