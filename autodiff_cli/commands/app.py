@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import sys
+import warnings
 from typing import Annotated
 
 import typer
@@ -50,9 +51,14 @@ class AdiffGroup(TyperGroup):
     """Turns every way a command can fail into exit code 2 and a one-line message."""
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
-        args = hoist_global_options(list(sys.argv[1:] if args is None else args))
-        as_json = "--json" in args
-        color = _color_choice(args)
+        given = list(sys.argv[1:] if args is None else args)
+        args = hoist_global_options(given)
+        # NumPy's and SciPy's RuntimeWarnings ("Mean of empty slice", "overflow in dot")
+        # name their files, not the program: adiff says where a nan or inf came from itself.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        # --batch implies --json: a failure before the first point is a JSON document too.
+        as_json = any(a == "--json" or a.partition("=")[0] == "--batch" for a in given)
+        color = _color_choice(given)
         try:
             code = super().main(args=args, prog_name=prog_name or "adiff",
                                 complete_var=complete_var, standalone_mode=False, **extra)
@@ -93,8 +99,10 @@ def hoist_global_options(args: list[str]) -> list[str]:
         width = 1 if option.is_flag or "=" in args[i] else 2
         hoisted.append((option, args[i:i + width]))
         i += width
-    if not hoisted or i == len(args) or args[i] not in COMMANDS:
+    if not hoisted:
         return args
+    if i == len(args) or args[i] not in COMMANDS:  # --version, a typo: Typer says what is wrong
+        return args[i:]
     command, rest = args[i], args[i + 1:]
     given = {a.partition("=")[0] for a in rest}
     kept = [word for option, words in hoisted if not given & set(option.flags) for word in words]
@@ -135,7 +143,8 @@ def _annotation(option: Option, default):
     else:
         kind = option.type if default is not None else option.type | None
     return Annotated[kind, typer.Option(
-        *option.flags, metavar=option.metavar, help=option.help, min=option.minimum,
+        *option.flags, metavar=option.metavar, help=option.help,
+        min=option.minimum if option.type is int else None,  # floats: see run.check_values
         show_default=default not in (None, False) and not option.repeat)]
 
 
@@ -215,4 +224,4 @@ def main() -> None:
     at each start (~2.5 ms each); a run of one command registers only that one."""
     args = hoist_global_options(sys.argv[1:])
     only = args[0] if args and args[0] in COMMANDS and not {"-h", "--help"} & set(args) else None
-    (build_app(only) if only else app)(args=args)
+    (build_app(only) if only else app)(args=sys.argv[1:])  # as given: --json before a typo

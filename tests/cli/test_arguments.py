@@ -276,6 +276,14 @@ def test_json_and_other_common_options_may_stand_before_the_command(adiff):
     assert result.stdout == "value  3.14\n"
 
 
+def test_json_before_an_unknown_command_reports_the_command(adiff):
+    result = adiff("--json", "grda", "x", "--x", 1)
+    assert result.exit_code == 2
+    message = adiff.parse(result.stdout)["error"]["message"]
+    assert message.startswith("No such command 'grda'. Did you mean 'grad'")
+    assert adiff("--digits", 3, "--version").stdout.startswith("adiff ")
+
+
 def test_a_short_input_option_says_to_use_two_dashes(adiff):
     message = adiff.error("grad", "x*y", "-x", 1, "-y", 2)
     assert message == "error: -x 1: an input is given with two dashes, --x 1 (or -v x=1)\n"

@@ -317,3 +317,30 @@ def test_grad_and_friends_import_neither_scipy_nor_sympy_nor_plotext(args):
 ])
 def test_a_library_is_imported_by_what_needs_it(args, library):
     assert library in {m.split(".")[0] for m in imported_modules(*args)}
+
+
+def test_the_plot_falls_back_to_ascii_on_a_legacy_encoding():
+    result = subprocess.run([ADIFF, "plot", "x**2", "--x", "linspace(0, 1, 20)", "--order", "0,1"],
+                            capture_output=True, env={**ENV, "PYTHONIOENCODING": "ascii",
+                                                      "COLUMNS": "60", "LINES": "20"})
+    assert result.returncode == 0, result.stderr
+    text = result.stdout.decode("ascii")
+    assert "?" not in text and "+----" in text and "f'" in text
+
+
+def test_an_error_caret_stays_under_its_place_when_stderr_is_ascii():
+    result = subprocess.run([ADIFF, "eval", "x²+", "--x", "1"], capture_output=True,
+                            env={**ENV, "PYTHONIOENCODING": "ascii"})
+    assert result.returncode == 2
+    *_, source, caret = result.stderr.decode("ascii").splitlines()
+    assert source == "1 | x?+" and caret.index("^") == len(source)  # one past the end
+
+
+def test_numpy_and_scipy_warnings_do_not_reach_stderr():
+    """adiff names the operation that made a nan or inf; NumPy's own warnings name files."""
+    for args in (["eval", "std(x, ddof=4)", "--x", "[1,2,3,4]"],
+                 ["grad", "mean(x)", "--x", "zeros(0)"],
+                 ["minimize", "x", "--x", "1"]):
+        result = adiff(*args)
+        assert result.stderr and all(line.startswith("warning:")
+                                     for line in result.stderr.splitlines()), result.stderr
