@@ -51,4 +51,4 @@ def show(result: Result, options, style) -> None:
                            max_nodes=options.max_nodes)
         return
     draw = drawing.to_dot if options.format == "dot" else drawing.to_mermaid
-    sys.stdout.write(draw(result.document).rstrip("\n") + "\n")
+    sys.stdout.write(draw(result.document, style.digits).rstrip("\n") + "\n")

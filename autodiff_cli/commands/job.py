@@ -76,12 +76,20 @@ class Job:
             return f"'{instruction.param}'"
         return f"'{SYMBOLS.get(instruction.op, instruction.op)}'"
 
+    def operands(self, index: int, values: list[ad.Tensor]) -> list[ad.Tensor]:
+        """The values an instruction works on, without its keywords' (axis=0, ...)."""
+        instruction = self.program.instructions[index]
+        args = instruction.args
+        if instruction.op == "call" and instruction.param.keywords:
+            args = args[:len(args) - len(instruction.param.keywords)]
+        return [values[a] for a in args]
+
     def forward_warning(self, values: list[ad.Tensor]) -> str | None:
         """The first instruction that made a nan/inf (see `anomaly.made_nonfinite`)."""
         for k, instruction in enumerate(self.program.instructions):
             if instruction.op in ("input", "constant"):
                 continue
-            inputs = [values[a] for a in instruction.args]
+            inputs = self.operands(k, values)
             if anomaly.made_nonfinite(values[k], inputs):
                 return (f"warning: {self.describe(k)} at {self.place(k)} produced "
                         f"{_bad_word(values[k].data)} from input{'s' if len(inputs) > 1 else ''} "
@@ -95,9 +103,10 @@ class Job:
             return None
         for k, value in enumerate(values):
             if value is seen.tensor:
+                inputs = self.operands(k, values)
                 return (f"warning: the derivative of {self.describe(k)} at {self.place(k)} is "
-                        f"{_bad_word(seen.result)} at input{'s' if len(seen.inputs) > 1 else ''} "
-                        f"{', '.join(_short(np.asarray(v)) for v in seen.inputs)}")
+                        f"{_bad_word(seen.result)} at input{'s' if len(inputs) > 1 else ''} "
+                        f"{', '.join(_short(v.data) for v in inputs)}")
         return None
 
 

@@ -19,13 +19,11 @@ from autodiff_cli.core.tensor import Tensor, _raw
 
 class Anomaly:
     """The first rule of a backward pass that made a nan/inf: `tensor` is the result of
-    the operation whose rule it was, `result` the gradient it made, `inputs` the values
-    the rule got (the incoming gradient and the operation's arguments)."""
+    the operation whose rule it was, `result` the gradient it made."""
 
-    def __init__(self, tensor: Tensor, result, inputs: list) -> None:
+    def __init__(self, tensor: Tensor, result) -> None:
         self.tensor = tensor
         self.result = result
-        self.inputs = inputs
 
 
 def finite(value) -> bool:
@@ -84,7 +82,7 @@ class watch:
 
     def check_backward(self, t: Tensor, g, inputs, result) -> None:
         if self.first is None and made_nonfinite(result, [g, *inputs]):
-            self.first = Anomaly(t, _raw(result), [_raw(v) for v in inputs])
+            self.first = Anomaly(t, _raw(result))
 
 
 _active = threading.local()

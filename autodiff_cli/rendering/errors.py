@@ -38,7 +38,8 @@ def format_error(err: AdiffError, style: Style | None = None) -> str:
     gutter = " " * len(str(err.line))
     lines.append(f"{gutter}--> {place}")
     if err.source_line is not None and err.column is not None:
-        shown, caret_at = _window(err.source_line.rstrip("\r\n"), err.column)
+        unicode = style is None or style.unicode
+        shown, caret_at = _window(err.source_line.rstrip("\r\n"), err.column, unicode)
         lines += [
             f"{gutter} |",
             f"{err.line} | {shown}",
@@ -47,18 +48,22 @@ def format_error(err: AdiffError, style: Style | None = None) -> str:
     return "\n".join(lines)
 
 
-def _window(source: str, column: int) -> tuple[str, int]:
+def _window(source: str, column: int, unicode: bool = True) -> tuple[str, int]:
     """The part of `source` to show and the caret's cell offset in it.
 
     `column` is 1-based and may be one past the end (an error at end of input).
     Tabs and wide characters are counted in terminal cells, so the caret stays
-    under its character.
+    under its character. Where the stream is ASCII each other character shows as
+    one `?` (Python's `\\xb2` would push the caret off its place).
     """
+    if not unicode:
+        source = source.encode("ascii", "replace").decode("ascii")
     index = min(max(column, 1), len(source) + 1) - 1
     start = max(0, min(index - _BEFORE, len(source) - _WIDTH))
     end = min(len(source), start + _WIDTH)
-    head = "…" if start > 0 else ""
-    tail = "…" if end < len(source) else ""
+    dots = "…" if unicode else "..."
+    head = dots if start > 0 else ""
+    tail = dots if end < len(source) else ""
     prefix = head + source[start:index]
     return _cells_text(prefix + source[index:end] + tail), _cell_width(prefix)
 

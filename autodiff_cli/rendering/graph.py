@@ -39,7 +39,7 @@ def print_tree(doc: Mapping[str, Any], style: Style, *, max_depth: int = DEFAULT
     console = Console(highlight=False, force_terminal=style.color or None,
                       color_system="auto" if style.color else None)
     console.print(render_tree(doc, max_depth=max_depth, max_nodes=max_nodes,
-                              unicode=style.unicode))
+                              unicode=style.unicode, digits=style.digits))
 
 
 def render_tree(
@@ -48,6 +48,7 @@ def render_tree(
     max_depth: int = DEFAULT_MAX_DEPTH,
     max_nodes: int = DEFAULT_MAX_NODES,
     unicode: bool = True,
+    digits: int | None = None,
 ) -> GraphTree:
     """A Rich renderable: the graph as a tree rooted at the output.
 
@@ -56,7 +57,8 @@ def render_tree(
     (fewer if the console is too narrow) and after `max_nodes` lines, a note
     says how many nodes were left out.
     """
-    return GraphTree(doc, max_depth=max_depth, max_nodes=max_nodes, unicode=unicode)
+    return GraphTree(doc, max_depth=max_depth, max_nodes=max_nodes, unicode=unicode,
+                     digits=digits)
 
 
 @dataclass
@@ -67,12 +69,13 @@ class GraphTree:
     max_depth: int = DEFAULT_MAX_DEPTH
     max_nodes: int = DEFAULT_MAX_NODES
     unicode: bool = True
+    digits: int | None = None  # significant digits of the numbers (None: all)
 
     def tree(self, width: int) -> Tree:
         """The tree as it is drawn on a console `width` cells wide."""
         fits = max(1, (width - _LABEL_CELLS) // _GUIDE_CELLS)
         return _TreeBuilder(self.doc, min(self.max_depth, fits), self.max_nodes, fits,
-                            self.unicode).build()
+                            self.unicode, self.digits).build()
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Tree]:
         yield self.tree(options.max_width)
@@ -100,6 +103,7 @@ class _TreeBuilder:
     max_nodes: int
     width_depth: int
     unicode: bool = True
+    digits: int | None = None
     nodes: dict[int, Mapping[str, Any]] = field(init=False)
     drawn: set[int] = field(default_factory=set)
     notes: list[_Note] = field(default_factory=list)
@@ -196,11 +200,11 @@ class _TreeBuilder:
         node = self.nodes[node_id]
         op = str(node["op"])
         fields = []
-        value = format_value(node["value"])
+        value = format_value(node["value"], self.digits)
         if value != op:
             fields.append(("value", value))
         if node.get("grad") is not None:
-            fields.append(("grad", format_value(node["grad"])))
+            fields.append(("grad", format_value(node["grad"], self.digits)))
         label = Text.assemble((op, "bold"), (f" #{node_id}", "dim"))
         multiline = any("\n" in text for _, text in fields)
         for name, text in fields:
@@ -226,21 +230,21 @@ def _plural(n: int, word: str) -> str:
     return word if n == 1 else word + "s"
 
 
-def _label_lines(node: Mapping[str, Any]) -> list[str]:
+def _label_lines(node: Mapping[str, Any], digits: int | None) -> list[str]:
     """Op, value and grad as plain lines, for the Graphviz and Mermaid labels."""
-    lines = [f"{node['op']} #{int(node['id'])}", f"value {format_value(node['value'])}"]
+    lines = [f"{node['op']} #{int(node['id'])}", f"value {format_value(node['value'], digits)}"]
     if node.get("grad") is not None:
-        lines.append(f"grad {format_value(node['grad'])}")
+        lines.append(f"grad {format_value(node['grad'], digits)}")
     return lines
 
 
-def to_dot(doc: Mapping[str, Any]) -> str:
+def to_dot(doc: Mapping[str, Any], digits: int | None = None) -> str:
     """Graphviz `digraph`: one box per node, edges from each input to its consumer."""
     output = int(doc["output"])
     out = ["digraph adiff {", '  node [shape=box, fontname="monospace"];']
     for node in doc["nodes"]:
         node_id = int(node["id"])
-        label = "\\n".join(_dot_escape(line) for line in _label_lines(node))
+        label = "\\n".join(_dot_escape(line) for line in _label_lines(node, digits))
         extra = ", penwidth=2" if node_id == output else ""
         out.append(f'  n{node_id} [label="{label}"{extra}];')
     for node in doc["nodes"]:
@@ -254,12 +258,12 @@ def _dot_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
-def to_mermaid(doc: Mapping[str, Any]) -> str:
+def to_mermaid(doc: Mapping[str, Any], digits: int | None = None) -> str:
     """Mermaid `flowchart TD`: inputs above, the output (thick border) at the bottom."""
     output = int(doc["output"])
     out = ["flowchart TD"]
     for node in doc["nodes"]:
-        label = "<br>".join(_mermaid_escape(line) for line in _label_lines(node))
+        label = "<br>".join(_mermaid_escape(line) for line in _label_lines(node, digits))
         out.append(f'  n{int(node["id"])}["{label}"]')
     for node in doc["nodes"]:
         out.extend(f"  n{int(i)} --> n{int(node['id'])}" for i in node["inputs"])

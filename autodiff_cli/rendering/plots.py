@@ -12,6 +12,21 @@ MARKERS = ("•", "+", "x", "o", "*", "#", "%")
 ASCII_MARKERS = (".", "+", "x", "o", "*", "#", "%")
 
 
+def _ascii_frame() -> dict[int, str]:
+    """plotext's box-drawing frame in ASCII: lines as - and |, corners and joints as +."""
+    import unicodedata
+
+    table = {}
+    for code in range(0x2500, 0x2580):
+        name = unicodedata.name(chr(code), "")
+        across, down = "HORIZONTAL" in name, "VERTICAL" in name
+        table[code] = "-" if across and not down else "|" if down and not across else "+"
+    return table
+
+
+_ASCII_FRAME = _ascii_frame()
+
+
 def label(order: int, unicode: bool) -> str:
     """f, f′, f″, f‴, then f⁽⁴⁾ (or f, f', f'', f(3) in ASCII)."""
     if unicode:
@@ -32,7 +47,7 @@ def draw(x: np.ndarray, curves: dict[int, np.ndarray], name: str, style: Style, 
     plt.theme("clear" if not style.color else "pro")
     for order, y in curves.items():
         finite = np.isfinite(y)
-        if style.color:
+        if style.color and style.unicode:
             marker = "braille"
         else:
             marker = (MARKERS if style.unicode else ASCII_MARKERS)[order % len(MARKERS)]
@@ -41,4 +56,5 @@ def draw(x: np.ndarray, curves: dict[int, np.ndarray], name: str, style: Style, 
     plt.xlabel(name)
     text = plt.build()
     plt.clear_figure()
-    return text if style.color else plt.uncolorize(text)
+    text = text if style.color else plt.uncolorize(text)
+    return text if style.unicode else text.translate(_ASCII_FRAME)

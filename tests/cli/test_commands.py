@@ -530,3 +530,10 @@ def test_no_command_shows_the_help_and_exits_2(adiff):
 
 def test_an_unknown_command_is_bad_input(adiff):
     assert "No such command 'gradient'" in adiff.error("gradient", "x", "--x", 1)
+
+
+def test_graph_rounds_its_numbers_to_digits(adiff):
+    tree = adiff("graph", "sin(x)", "--x", 1, "--digits", 3).stdout
+    assert "value 0.841" in tree and "grad 0.54" in tree and "0.8414" not in tree
+    dot = adiff("graph", "sin(x)", "--x", 1, "--digits", 3, "--format", "dot").stdout
+    assert "value 0.841" in dot and "0.8414" not in dot

@@ -182,6 +182,14 @@ def test_a_nan_warning_names_the_operator_and_its_place(adiff):
     assert result.stderr == "warning: '/' at 2:3 produced inf from inputs 3, 0\n"
 
 
+def test_a_derivative_warning_names_the_operation_and_the_inputs_the_program_gave_it(adiff):
+    result = adiff("grad", "sqrt(x)*y", "--x", 0, "--y", 2)
+    assert result.stderr == "warning: the derivative of sqrt at 1:1 is inf at input 0\n"
+    result = adiff("grad", "logsumexp(x, axis=0)", "--x", "[-inf, -inf]")  # not its axis
+    assert result.stderr == ("warning: the derivative of logsumexp at 1:1 is nan at input "
+                             "[-inf, -inf]\n")
+
+
 def test_nan_and_inf_are_strings_in_strict_json(adiff):
     result = adiff("grad", "log(x)", "--x", -1, "--json")
     assert adiff.parse(result.stdout) == {"value": "nan", "grad": {"x": -1}}
