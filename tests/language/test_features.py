@@ -171,6 +171,8 @@ def test_quadratic_form_with_transpose():
     ("2×x", "2*x"), ("2·x", "2*x"), ("x÷2", "x/2"), ("−x", "-x"), ("π*x", "pi*x"),
     ("x²", "x**2"), ("x³", "x**3"), ("x⁴", "x**4"), ("x⁻¹", "x**-1"), ("x⁻²", "x**-2"),
     ("-x²", "-(x**2)"), ("2x²"[1:], "x**2"),
+    ("2\u00a0*\u2009x\u202f+ 1", "2*x + 1"),  # no-break, thin, narrow no-break spaces
+    ("y = x\n\u00a0\n2*y", "2*x"),
 ])
 def test_text_pasted_from_papers(pasted, plain):
     assert value(pasted, x=1.5) == value(plain, x=1.5)
