@@ -18,7 +18,9 @@ from autodiff_cli.core.tensor import Tensor, tensor
 
 
 def _leaves(inputs) -> tuple[list[Tensor], bool]:
-    single = not isinstance(inputs, (tuple, list))
+    """Fresh leaves for the inputs: a tuple is several inputs, anything else (a list
+    of numbers included, as torch.autograd.functional reads it) is one array."""
+    single = not isinstance(inputs, tuple)
     values = [inputs] if single else list(inputs)
     return [tensor(v._data if type(v) is Tensor else v, requires_grad=True) for v in values], single
 

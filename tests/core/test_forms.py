@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+from pathlib import Path
 
 import mpmath
 import numpy as np
@@ -71,3 +73,19 @@ def test_taylor_coefficients_match_mpmath_to_order_10(build, exact):
     got = ad.taylor(build, 0.4, order=10)
     scale = np.maximum(np.abs(want), 1e-3 * np.max(np.abs(want)))
     assert np.max(np.abs(got - want) / scale) < 1e-10
+
+
+def test_the_readme_python_example_runs():
+    """The README's block, as a reader pastes it (the project's own text, not user input)."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    block = re.search(r"```python\n(.*?)```", readme, re.S)[1]
+    exec(compile(block, "README.md", "exec"), {})
+
+
+def test_a_list_of_numbers_is_one_input_as_in_torch_autograd_functional():
+    p = np.exp([1.0, 2.0, 3.0]) / np.exp([1.0, 2.0, 3.0]).sum()
+    j = ad.jacobian(lambda x: ad.softmax(x), [1.0, 2.0, 3.0])
+    np.testing.assert_allclose(j.data, np.diag(p) - np.outer(p, p), rtol=1e-14, atol=1e-17)
+    value, tangent = ad.jvp(lambda x: ad.sum(x**2), [1.0, 2.0], [1.0, 0.0])
+    assert (value.item(), tangent.item()) == (5.0, 2.0)
+    assert ad.hessian(lambda x: x[0] ** 2 * x[1], [1.0, 2.0]).tolist() == [[4.0, 2.0], [2.0, 0.0]]
