@@ -83,7 +83,8 @@ def minimize(job: Job, options) -> Result:
                 "steps": found.steps, "method": found.method}
     warnings = [] if found.converged else [
         f"warning: not converged: the gradient norm is {found.grad_norm:.3g} after "
-        f"{found.steps} steps (--tol {options.tol:g}); {_advice(found, options)}"]
+        f"{found.steps} step{'s' * (found.steps != 1)} (--tol {options.tol:g}); "
+        f"{_advice(found, options)}"]
     return Result(document, warnings, exit_code=0 if found.converged else 1)
 
 
@@ -123,7 +124,8 @@ def solve(job: Job, options) -> Result:
                 "residual_norm": found.residual_norm, "steps": found.steps}
     warnings = [] if found.converged else [
         f"warning: not converged: the residual norm is {found.residual_norm:.3g} after "
-        f"{found.steps} steps (--tol {options.tol:g}); try another starting point"]
+        f"{found.steps} step{'s' * (found.steps != 1)} (--tol {options.tol:g}); "
+        "try another starting point"]
     return Result(document, warnings, exit_code=0 if found.converged else 1)
 
 

@@ -209,6 +209,8 @@ def adjugate(a):
     n = np.shape(a)[0]
     if n == 0:
         return np.zeros((0, 0))
+    if not np.all(np.isfinite(a)):  # the SVD does not converge; nothing here is known
+        return np.full((n, n), np.nan)
     u, s, vt = np.linalg.svd(a)
     others = prod_others(s, 0)
     sign = np.linalg.det(u) * np.linalg.det(vt)

@@ -136,10 +136,12 @@ def _scipy(objective, x, method, steps, tol, hessian, callback) -> tuple[np.ndar
     from scipy import optimize
 
     taken = 0
+    reached = x  # the last point SciPy reported
 
     def progress(intermediate_result) -> None:  # SciPy passes an OptimizeResult by this name
-        nonlocal taken
-        value, grad = objective(intermediate_result.x)
+        nonlocal taken, reached
+        reached = np.array(intermediate_result.x)
+        value, grad = objective(reached)
         grad_norm = _norm(grad)
         taken += 1
         if callback is not None:
@@ -150,10 +152,16 @@ def _scipy(objective, x, method, steps, tol, hessian, callback) -> tuple[np.ndar
     hess = None if hessian is None else (lambda x: hessian(x.copy()))
     while taken < steps and not _norm(objective(x)[1]) < tol:
         before = taken
-        result = optimize.minimize(
-            objective, x, jac=True, method=_SCIPY[method], callback=progress,
-            hess=hess if method == "newton" else None,
-            options=_options(method, tol, steps - taken, x.size))
+        try:
+            result = optimize.minimize(
+                objective, x, jac=True, method=_SCIPY[method], callback=progress,
+                hess=hess if method == "newton" else None,
+                options=_options(method, tol, steps - taken, x.size))
+        except (ValueError, ArithmeticError, np.linalg.LinAlgError, UnboundLocalError):
+            # A nan or inf Hessian: trust-exact refuses it (ValueError) or fails inside
+            # (UnboundLocalError, SciPy 1.17); the last point SciPy reported stands.
+            x = reached
+            break
         x = result.x
         if taken == before:  # SciPy could not take a single step from x
             break

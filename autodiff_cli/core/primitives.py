@@ -330,9 +330,11 @@ def _expand(ns, g, x, axis, keepdims):
     return ns.broadcast_to(g, shape)
 
 
-def _count(x, axis) -> int:
+def _count(x, axis) -> np.float64:
+    """The number of elements reduced, as a NumPy float: n - ddof = 0 divides to inf
+    (and nan, as PyTorch), where Python's 2.0 / 0 raises."""
     shape = np.shape(x)
-    return math.prod(shape) if axis is None else math.prod(shape[i] for i in axis)
+    return np.float64(math.prod(shape) if axis is None else math.prod(shape[i] for i in axis))
 
 
 def _by_axis(whole: str, along: str):

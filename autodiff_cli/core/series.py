@@ -114,9 +114,11 @@ def sub(a, b) -> np.ndarray:
 
 
 def where(condition, a, b) -> np.ndarray:
-    """Element by element, a where `condition` (an element-shaped mask) holds, else b."""
+    """Element by element, a where `condition` (an element-shaped mask) holds, else b;
+    the mask's shape broadcasts with the elements' too (where([1, 0], 1, x) of a scalar x)."""
     a, b = _pair(a, b)
-    return np.where(condition, a, b)
+    ndim = max(a.ndim, np.ndim(condition) + 1)
+    return np.where(condition, _lift(a, ndim), _lift(b, ndim))
 
 
 def derivative(a) -> np.ndarray:

@@ -269,3 +269,14 @@ def test_a_nan_made_from_infinite_inputs_is_warned_about(adiff):
 
 def test_an_inf_passed_on_is_not_warned_about(adiff):
     assert adiff("eval", "x + 1", "--x", "inf").stderr == ""
+
+
+@pytest.mark.parametrize("args", [
+    ("hessian", "var(y, ddof=1)", "--y", 1),  # n - ddof = 0: nan, as in PyTorch
+    ("grad", "std(y, ddof=1)", "--y", 1),
+    ("grad", "det(B + inf + eye(3))", "--B", 1),  # the SVD of an inf matrix does not converge
+])
+def test_degenerate_values_are_nan_not_a_crash(adiff, args):
+    result = adiff(*args, "--json")
+    assert result.exit_code == 0 and "warning:" in result.stderr
+    assert "nan" in adiff.parse(result.stdout).values().__repr__()

@@ -282,3 +282,21 @@ def test_minimize_advises_more_steps_only_when_they_ran_out(adiff):
     stalled = adiff("minimize", "x", "--x", 1)  # unbounded below: bfgs stops on its own
     assert stalled.exit_code == 1 and "raise --steps" not in stalled.stderr
     assert "nan or inf" in adiff("minimize", "nan*x", "--x", 1).stderr
+
+
+@pytest.mark.parametrize(("program", "value", "tangent"), [
+    ("where([1, 0], 1, x)", [1, 2], [0, 1]),  # a mask of more elements than the input
+    ("clip([0, 2, 5], x, 4)", [2, 2, 4], [1, 0, 0]),  # at 2 = lo the element passes
+    ("where([[1]], 3, x)", [[3]], [[0]]),
+])
+def test_jvp_through_where_and_clip_broadcasts_a_scalar_input(adiff, program, value, tangent):
+    doc = adiff.json("jvp", program, "--x", 2)
+    assert doc == {"value": value, "jvp": tangent}
+    assert adiff.json("jacobian", program, "--x", 2, "--mode", "forward")["jacobian"]["x"] \
+        == adiff.json("jacobian", program, "--x", 2, "--mode", "reverse")["jacobian"]["x"]
+
+
+def test_newton_stops_where_the_hessian_is_not_finite(adiff):
+    """SciPy's trust-exact refuses a nan Hessian (ValueError) or fails inside on one."""
+    result = adiff("minimize", "xlogy(1, b)", "--b", 3, "--method", "newton")
+    assert result.exit_code == 1 and "converged  no" in result.stdout
