@@ -35,6 +35,11 @@ def formula(job: Job, options) -> Result:
             output = to_source(expr)
     except ValueError as err:
         raise AdiffError("formula", f"formula cannot write this program: {err}") from None
+    except TypeError as err:  # SymPy refuses to order nan or zoo: min(x, nan), 1 > log(0)
+        if not str(err).startswith("Invalid") or "comparison" not in str(err):
+            raise
+        raise AdiffError("formula", "formula cannot write this program: it compares nan or "
+                                    "an infinity SymPy cannot order") from None
     return Result({"output": output, "grad": grads}, [])
 
 

@@ -338,7 +338,10 @@ rule("mv", "mm")(lambda ans, a, b: S.bilinear(a, b, np.matmul))
 def _inverse_series(a):
     """Y = A⁻¹ as a series: A₀Yₖ = -Σ_{j=1..k} AⱼYₖ₋ⱼ, with Y₀ = A₀⁻¹."""
     y = np.empty_like(a)
-    y0 = np.linalg.inv(a[0])
+    try:
+        y0 = np.linalg.inv(a[0])
+    except np.linalg.LinAlgError:  # logdet at a singular matrix: nan, as its gradient
+        return np.full_like(a, np.nan)
     y[0] = y0
     for k in range(1, len(a)):
         y[k] = -y0 @ sum(a[j] @ y[k - j] for j in range(1, k + 1))
@@ -376,6 +379,8 @@ ILL_CONDITIONED = 1e8
 def _det(ans, a):
     """det A = det A₀ · exp(log|det A| - log|det A₀|) where A₀ is well conditioned; at a
     singular or nearly singular A₀, Cauchy's integral on a circle (`_det_on_a_circle`)."""
+    if not np.all(np.isfinite(a[0])):  # no SVD converges: nothing is known
+        return np.full(len(a), np.nan)
     if np.linalg.cond(a[0]) < ILL_CONDITIONED:
         return ans * S.exp(_logdet_series(a, 0.0))
     return _det_on_a_circle(a)

@@ -199,6 +199,8 @@ def solve(residual_and_jacobian, x0, *, steps: int = 100, tol: float = 1e-12,
     residual, jacobian = _residual(residual_and_jacobian, x)
     taken = 0
     while taken < steps and not _norm(residual) < tol:
+        if not (np.all(np.isfinite(jacobian)) and np.all(np.isfinite(residual))):
+            break  # no step is known (and LAPACK prints complaints about inf)
         try:
             dx = np.linalg.solve(jacobian, -residual)
         except np.linalg.LinAlgError:  # singular: the shortest dx that minimises ||J dx + F||

@@ -104,3 +104,11 @@ def test_the_formula_of_a_random_expression_agrees_with_grad(adiff):
             text = doc["grad"][name]
             got = adiff.json("eval", text, *inputs_of(text, {"x": x, "y": y}))["value"]
             assert got == pytest.approx(grad[name], rel=1e-12)
+
+
+@pytest.mark.parametrize("program", ["min(x, nan)", "clip(4, nan, x)", "x <= where(x, nan, 1)",
+                                     "1 > log2(0)"])
+def test_formula_refuses_comparisons_sympy_cannot_order(adiff, program):
+    message = adiff.error("formula", program)
+    assert message == ("error: formula cannot write this program: it compares nan or an "
+                       "infinity SymPy cannot order\n")

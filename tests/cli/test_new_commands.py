@@ -300,3 +300,15 @@ def test_newton_stops_where_the_hessian_is_not_finite(adiff):
     """SciPy's trust-exact refuses a nan Hessian (ValueError) or fails inside on one."""
     result = adiff("minimize", "xlogy(1, b)", "--b", 3, "--method", "newton")
     assert result.exit_code == 1 and "converged  no" in result.stdout
+
+
+def test_solve_stops_where_the_jacobian_is_not_finite(adiff):
+    result = adiff("solve", "hypot(b, 1e308)", "--b", "[-1, 2, inf]")
+    assert result.exit_code == 1 and "DLASCL" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(("program", "a"), [("logdet(A)", "[[0, 0], [0, 0]]"),
+                                            ("det(A*x)", "[[1, 2], [2, 4]]")])
+def test_forward_mode_through_a_singular_or_nan_matrix_is_nan(adiff, program, a):
+    doc = adiff.json("jvp", program, "--A", a, *(("--x", "nan") if "x" in program else ()))
+    assert doc["jvp"] == "nan"
