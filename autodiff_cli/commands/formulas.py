@@ -80,7 +80,8 @@ def _scalar_call(call) -> bool:
 
 
 def _constant(value: float):
-    """A number of the program as SymPy has it: pi, e, tau and inf by name, the rest exact."""
+    """A number of the program as SymPy has it: pi, e, tau and inf by name, the rest exact,
+    but for integers past 2**53: as exact numbers 2**1e308 would take SymPy forever."""
     import sympy
 
     named = {math.pi: sympy.pi, math.e: sympy.E, math.tau: 2 * sympy.pi, math.inf: sympy.oo,
@@ -89,6 +90,8 @@ def _constant(value: float):
         return sympy.nan
     if value in named:
         return named[value]
+    if abs(value) > 2.0**53:  # an integer, but only as a float is
+        return sympy.Float(value)
     return sympy.Integer(int(value)) if value.is_integer() else sympy.Rational(repr(value))
 
 

@@ -90,7 +90,18 @@ def digamma(x):
 
 
 def polygamma(x, n):
-    return special().polygamma(n, x)
+    """ψ⁽ⁿ⁾(x). At x <= 0 from the reflection `series.digamma_coefficients` uses: SciPy's
+    time grows with |x| there (2 s at -1e8, minutes at -1e15) and its digits go."""
+    x = np.asarray(x, dtype=np.float64)
+    left = x <= 0
+    if n == 0 or not left.any():
+        return special().polygamma(n, x)
+    from autodiff_cli.core.series import digamma_coefficients
+
+    out = np.empty(x.shape)
+    out[~left] = special().polygamma(n, x[~left])
+    out[left] = math.factorial(n) * digamma_coefficients(x[left], n)[n]
+    return out[()]
 
 
 def erf(x):
@@ -200,6 +211,17 @@ def exclusive_cumprod(x, axis: int):
     ones = np.ones(kept_shape(np.shape(x), (axis,)))
     before = np.take(np.cumprod(x, axis=axis), range(np.shape(x)[axis] - 1), axis=axis)
     return np.concatenate([ones, before], axis=axis)
+
+
+def det(a):
+    """np.linalg.det, but nan where A holds a nan: LAPACK's LU can pivot past one and
+    give 0 ([[nan, 1], [1, 1]]), where PyTorch gives nan."""
+    return np.nan if np.isnan(a).any() else np.linalg.det(a)
+
+
+def logabsdet(a):
+    """log|det A| (slogdet's second part), nan where A holds a nan, as `det`."""
+    return np.nan if np.isnan(a).any() else np.linalg.slogdet(a)[1]
 
 
 def adjugate(a):

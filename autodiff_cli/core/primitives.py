@@ -629,12 +629,14 @@ def _without(ns, a, k: int, axis: int):
     return parts[0] if len(parts) == 1 else ns.concat(axis, *parts)
 
 
-DET = primitive("det", "LinalgDetBackward0", np.linalg.det, _det_rule)
+DET = primitive("det", "LinalgDetBackward0", N.det, _det_rule)
 
 
 def _logabsdet_rule(ns, g, ans, a):
     """d log|det A| = A⁻ᵀ; at a singular A (log|det A| = -inf), where inv would raise,
     adj(A)ᵀ/det(A): infinite, as PyTorch's (a constant: nothing finite to differentiate)."""
+    if np.isnan(ns.data(ans)):  # A holds a nan
+        return g * np.full(np.shape(ns.data(a)), np.nan)
     if ns.data(ans) != -np.inf:
         return g * ns.transpose(ns.inv(a), None)
     with np.errstate(all="ignore"):
@@ -642,7 +644,7 @@ def _logabsdet_rule(ns, g, ans, a):
 
 
 LOGABSDET = primitive("logabsdet", "LinalgSlogdetBackward0",
-                      lambda a: np.linalg.slogdet(a)[1], _logabsdet_rule)
+                      N.logabsdet, _logabsdet_rule)
 INV = primitive("inv", "LinalgInvExBackward0", np.linalg.inv,
                 lambda ns, g, ans, a: -ns.mm(ns.mm(ns.transpose(ans, None), g),
                                              ns.transpose(ans, None)))

@@ -497,7 +497,7 @@ def compose(coefficients, a) -> np.ndarray:
     return r
 
 
-def _digamma_coefficients(x0, order: int) -> np.ndarray:
+def digamma_coefficients(x0, order: int) -> np.ndarray:
     """The Taylor coefficients of ψ(x0 + t) up to `order`.
 
     ψ^(k)(x)/k! = (-1)^(k+1) ζ(k+1, x) for k ≥ 1. For x0 ≤ 0 the reflection
@@ -526,7 +526,7 @@ def polygamma(n: int, a) -> np.ndarray:
         raise ValueError(f"polygamma's order must be an integer n >= 0, not {n}")
     n = int(n)
     a = _series(a)
-    c = _digamma_coefficients(a[0], len(a) - 1 + n)
+    c = digamma_coefficients(a[0], len(a) - 1 + n)
     k = np.arange(len(a), dtype=np.float64)
     rising = np.prod(k[:, None] + np.arange(1, n + 1), axis=1)  # (k+1)(k+2)…(k+n)
     return compose(c[n:] * _lift(rising, c.ndim), a)
@@ -541,7 +541,7 @@ def _lgamma_coefficients(x0, order: int) -> np.ndarray:
     """log|Γ(x0 + t)|'s coefficients: gammaln(x0), then ψ's (k-1)-th over k."""
     from scipy import special
 
-    c = _digamma_coefficients(x0, order)
+    c = digamma_coefficients(x0, order)
     out = np.empty_like(c)
     out[0] = special.gammaln(x0)
     out[1:] = c[:-1] / _orders(order + 1, c)[1:]

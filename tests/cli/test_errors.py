@@ -280,3 +280,10 @@ def test_degenerate_values_are_nan_not_a_crash(adiff, args):
     result = adiff(*args, "--json")
     assert result.exit_code == 0 and "warning:" in result.stderr
     assert "nan" in adiff.parse(result.stdout).values().__repr__()
+
+
+@pytest.mark.parametrize("program", ["det(A)", "logdet(A)"])
+def test_det_of_a_matrix_holding_nan_is_nan_as_in_pytorch(adiff, program):
+    """LAPACK's LU pivots past the nan of [[nan, 1], [1, 1]] and gives det 0."""
+    doc = adiff.json("grad", program, "--A", "[[nan, 1], [1, 1]]")
+    assert doc == {"value": "nan", "grad": {"A": [["nan", "nan"], ["nan", "nan"]]}}

@@ -344,3 +344,19 @@ def test_numpy_and_scipy_warnings_do_not_reach_stderr():
         result = adiff(*args)
         assert result.stderr and all(line.startswith("warning:")
                                      for line in result.stderr.splitlines()), result.stderr
+
+
+# Work that grew without bound with a number's size (found by fuzzing): each must end at once.
+
+
+def test_formula_of_a_power_with_a_huge_exponent_ends():
+    result = adiff("formula", "x + 0.5**1e308 + 2**1e308", "--json", timeout=20)
+    assert result.returncode == 0 and json.loads(result.stdout)["grad"] == {"x": "1"}
+
+
+def test_the_derivative_of_digamma_far_left_of_zero_ends_and_is_right():
+    """ψ'(x) = π²/sin²(πx) - ψ'(1 - x) and ψ'(z) ≈ 1/z + 1/(2z²) for large z."""
+    result = adiff("grad", "digamma(x)", "--x=-1e10-0.5", "--json", timeout=20)
+    z = 1e10 + 1.5
+    assert json.loads(result.stdout)["grad"]["x"] == pytest.approx(
+        math.pi**2 - (1 / z + 1 / (2 * z * z)), rel=1e-15)

@@ -166,6 +166,15 @@ CASES = [
          lambda: mpmath.sqrt(2) * mp(1e200), math.inf),
     Case("d norm/dx at [1e200, 1e200]", lambda: gradients(ad.norm, [1e200, 1e200])[1][0][0],
          lambda: 1 / mpmath.sqrt(2), 0.0),
+    # polygamma left of 0 by the reflection ψ(x) = ψ(1 - x) - π cot(πx): SciPy's own
+    # loop there grows with |x| (minutes at -1e15) and loses digits, as torch's does.
+    Case("trigamma at -2.5", lambda: derivative(ad.digamma, -2.5),
+         lambda: mpmath.psi(1, mp(-2.5)), 9.53924664493752),
+    Case("polygamma(2, -0.3)", lambda: ad.polygamma(2, ad.tensor(-0.3)).item(),
+         lambda: mpmath.psi(2, mp(-0.3)), 67.63908119988314),
+    Case("trigamma at -1e6 - 0.3", lambda: derivative(ad.digamma, -1e6 - 0.3),
+         lambda: (mpmath.pi / mpmath.sin(mpmath.pi * mp(-1e6 - 0.3))) ** 2
+         - mpmath.psi(1, 1 - mp(-1e6 - 0.3)), 15.079412704411222),
     # logsumexp and its gradient, the softmax, shifted by the maximum.
     Case("logsumexp([1000, 1001])", lambda: ad.logsumexp(ad.tensor([1000.0, 1001.0])).item(),
          lambda: lse([1000, 1001]), 1001.3132616875182),
@@ -223,6 +232,7 @@ def test_pytorch_loses_the_result_where_adiff_has_a_stable_formula() -> None:
         "sigmoid' at 40", "tanh' at 20", "expm1' at -40", "asinh' at 1e200", "acosh' at 1e200",
         "softplus'' at 30", "norm([1e200, 1e200])", "d norm/dx at [1e200, 1e200]",
         "d logsumexp/dx[0] at [1000, 1001]", "d logsumexp/dx[1] at [1000, 1001]",
+        "trigamma at -2.5", "trigamma at -1e6 - 0.3",
     }
     with mpmath.workdps(50):
         torch_ulps = {case.id: ulps(case.torch, case.exact()) for case in CASES}
