@@ -280,7 +280,9 @@ def _var(ans, a, axis, ddof, keepdims):
 
 @rule("std")
 def _std(ans, a, axis, ddof, keepdims):
-    return S.power(_var(None, a, axis, ddof, keepdims), 0.5, value0=ans)
+    """√var; where std is 0, constant, as PyTorch's gradient there is 0 (√ has a kink)."""
+    out = S.power(_var(None, a, axis, ddof, keepdims), 0.5, value0=ans)
+    return S.where(ans == 0, S.constant(ans, len(a) - 1), out)
 
 
 @rule("norm")
@@ -296,7 +298,8 @@ def _norm(ans, a, axis, ord, keepdims):
     scale = np.where(scale == 0, 1.0, scale)
     inner = _sum(S.square(a / scale), axis, True)
     out = scale * S.power(inner, 0.5, value0=_kept(a, axis, ans) / scale)
-    return out if keepdims else out.reshape((len(a), *np.shape(ans)))
+    out = out if keepdims else out.reshape((len(a), *np.shape(ans)))
+    return S.where(ans == 0, S.constant(ans, len(a) - 1), out)  # PyTorch's 0 at x = 0
 
 
 # --- along an axis --------------------------------------------------------------------------------

@@ -143,10 +143,16 @@ def integrate(derivative_series, value0) -> np.ndarray:
 
 
 def _antiderivative(a: np.ndarray, value0, rate) -> np.ndarray:
-    """f(a) from f(a_0) and `rate(b)`, the series of f'(b) for b one order shorter than a."""
+    """f(a) from f(a_0) and `rate(b)`, the series of f'(b) for b one order shorter than a.
+    An element that does not move stays f(a_0), even where f'(a_0) is inf (log at 1e-320:
+    0·inf would be nan)."""
     if len(a) == 1:
         return np.asarray(value0, dtype=np.float64)[None]
-    return integrate(mul(rate(a[:-1]), derivative(a)), value0)
+    out = integrate(mul(rate(a[:-1]), derivative(a)), value0)
+    still = ~a[1:].any(axis=0)
+    if still.any():
+        out[1:] = np.where(still, 0.0, out[1:])
+    return out
 
 
 # --- products and quotients ------------------------------------------------------------
@@ -234,10 +240,41 @@ def log1p(a) -> np.ndarray:
 def pow(a, b) -> np.ndarray:
     """a^b for two series, as exp(b·log a); the constant term is NumPy's a_0**b_0.
 
-    a_0 < 0 gives nan beyond the constant term: for a constant exponent use `power`.
+    Where b is a constant (x**abs(2), x**[1, 2, 3]) the power rule serves instead, as it
+    does for a number exponent, so a_0 < 0 keeps its real derivatives; where a is a
+    constant 0 and b_0 >= 0, a^b is constant (PyTorch's gradient there is 0, not nan).
     """
     a, b = _pair(a, b)
-    return _exp_from(mul(b, log(a)), np.power(a[0], b[0]))
+    value0 = np.power(a[0], b[0])
+    if not b[1:].any():
+        return _constant_power(a, b[0], value0)
+    general = _exp_from(mul(b, log(a)), value0)
+    flat = (a[0] == 0) & ~a[1:].any(axis=0) & (b[0] >= 0)
+    return where(flat, constant(value0, len(a) - 1), general) if flat.any() else general
+
+
+def _constant_power(a: np.ndarray, c, value0) -> np.ndarray:
+    """a^c for an element-shaped constant c: `power` for each distinct value of c where
+    a_0 = 0 (integers multiply there), the recurrence with c as an array elsewhere."""
+    c = np.asarray(c, dtype=np.float64)
+    shape = np.broadcast_shapes(a.shape[1:], c.shape)
+    a = np.broadcast_to(a, (len(a), *shape))
+    c = np.broadcast_to(c, shape)
+    if c.ndim == 0 or np.all(c == c.flat[0]):
+        return power(a, float(c.flat[0]) if c.size else 0.0)
+    if (a[0] == 0).any():
+        out = np.empty(a.shape)
+        for value in np.unique(c):
+            hit = c == value
+            out[:, hit] = power(a[:, hit], float(value))
+        return out
+    y = np.empty(a.shape)
+    y[0] = value0
+    j = _orders(len(a), a)
+    for k in range(1, len(y)):
+        weights = (c + 1) * j[1:k + 1] - k  # c·j - (k - j), as in `power`
+        y[k] = _dot(weights * a[1:k + 1], y[k - 1::-1]) / (k * a[0])
+    return y
 
 
 # --- powers ----------------------------------------------------------------------------

@@ -312,3 +312,19 @@ def test_solve_stops_where_the_jacobian_is_not_finite(adiff):
 def test_forward_mode_through_a_singular_or_nan_matrix_is_nan(adiff, program, a):
     doc = adiff.json("jvp", program, "--A", a, *(("--x", "nan") if "x" in program else ()))
     assert doc["jvp"] == "nan"
+
+
+@pytest.mark.parametrize(("program", "inputs"), [
+    ("x**abs(2)", ("--x=-2",)),  # a computed constant exponent of a negative base
+    ("x**[1, 2, 3]", ("--x=-1",)),
+    ("[0, 2, -1]**[2, 0.5, 3]*x", ("--x", 1)),
+    ("[0, 1, 2]**y", ("--y", 3)),  # 0**y: PyTorch's 0, not 0·log(0)
+    ("std(x)", ("--x", "[1, 1]")),  # at a zero std or norm PyTorch's gradient is 0
+    ("norm(x)", ("--x", "[0, 0]")),
+    ("norm(x, axis=1)", ("--x", "[[0, 0], [3, 4]]")),
+    ("xlogy(x, 1e-320)", ("--x", 1)),  # log's derivative at 1e-320 is inf, times 0
+])
+def test_forward_mode_agrees_with_reverse_mode_where_pytorch_chooses(adiff, program, inputs):
+    (forward,) = adiff.json("jacobian", program, *inputs, "--mode", "forward")["jacobian"].values()
+    (reverse,) = adiff.json("jacobian", program, *inputs, "--mode", "reverse")["jacobian"].values()
+    np.testing.assert_allclose(forward, reverse, rtol=1e-15, atol=0)  # no nan on either side
