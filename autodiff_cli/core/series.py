@@ -268,13 +268,7 @@ def _constant_power(a: np.ndarray, c, value0) -> np.ndarray:
             hit = c == value
             out[:, hit] = power(a[:, hit], float(value))
         return out
-    y = np.empty(a.shape)
-    y[0] = value0
-    j = _orders(len(a), a)
-    for k in range(1, len(y)):
-        weights = (c + 1) * j[1:k + 1] - k  # c·j - (k - j), as in `power`
-        y[k] = _dot(weights * a[1:k + 1], y[k - 1::-1]) / (k * a[0])
-    return y
+    return _power_recurrence(a, c, value0)
 
 
 # --- powers ----------------------------------------------------------------------------
@@ -305,8 +299,14 @@ def power(a, c: float, value0=None) -> np.ndarray:
         if c >= 0:
             return _integer_power(a, int(c))
         return reciprocal(_integer_power(a, int(-c)))
-    y = np.empty_like(a)
-    y[0] = np.power(a[0], c) if value0 is None else value0
+    return _power_recurrence(a, c, np.power(a[0], c) if value0 is None else value0)
+
+
+def _power_recurrence(a: np.ndarray, c, value0) -> np.ndarray:
+    """a^c from a·y' = c·a'·y, starting at value0; c a number or element-shaped
+    (a_0 = 0 divides by 0: integer powers multiply instead)."""
+    y = np.empty(a.shape)
+    y[0] = value0
     j = _orders(len(a), a)
     for k in range(1, len(y)):
         weights = (c + 1) * j[1:k + 1] - k  # c·j - (k - j)
