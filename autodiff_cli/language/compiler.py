@@ -478,15 +478,13 @@ def compile_program(text: str, *, shadow: frozenset[str] = frozenset()) -> Progr
     with _lock:
         if _parser is None:
             _parser = build_parser(_compiler, _brackets)
-        source = text.removeprefix("\ufeff")
-        if not source.isascii():
-            source = source.translate(_SPACES)
-        _compiler.reset(source, shadow)
+        written = text.removeprefix("\ufeff")  # messages quote it; the parser reads
+        _compiler.reset(written, shadow)        # Unicode's spaces as spaces, column for column
         try:
-            output = _parser.parse(_compiler.source)
+            output = _parser.parse(written if written.isascii() else written.translate(_SPACES))
             return Program(text, _compiler.instructions, output, _compiler.inputs)
         except (UnexpectedToken, UnexpectedCharacters) as error:
-            raise syntax_error(error, _compiler.source, _brackets) from None
+            raise syntax_error(error, written, _brackets) from None  # the line as written
         finally:
             _compiler.reset("")  # let go of this program's state
 
